@@ -112,6 +112,21 @@ export interface SettingDefinition {
   default?: string | number | boolean;
 }
 
+/** An inbound webhook call as the API received it. */
+export interface InboundWebhook {
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** What a connector makes of an inbound webhook call. */
+export type WebhookReceipt =
+  /** A subscription handshake (Business Central `validationToken`): answer 200 with `body` as text/plain. */
+  | { kind: 'handshake'; body: string }
+  /** Change notifications; `clientState` is checked by the platform against the stored registration. */
+  | { kind: 'notifications'; notifications: WebhookNotification[]; clientState?: string }
+  | { kind: 'rejected'; reason: string };
+
 export interface ConnectorDefinition {
   system: SystemName;
   displayName: string;
@@ -123,6 +138,26 @@ export interface ConnectorDefinition {
   /** Default throttling for new subscriptions. */
   throttle: { requests: number; perSeconds: number; concurrency: number };
   create(ctx: ConnectorContext): Connector;
+  /** Reads an inbound webhook call (no I/O); absent when the system has no webhooks. */
+  receiveWebhook?(call: InboundWebhook): WebhookReceipt;
+}
+
+/** A simulator started in-process (tests, demo, `junction simulate`). */
+export interface RunningSimulator {
+  system: SystemName;
+  baseUrl: string;
+  /** Everything a subscription needs to talk to this simulator: settings and secrets by setting key. */
+  subscriptionSettings: Record<string, string | number | boolean>;
+  /** The first stdout line of `junction simulate`: baseUrl, tokenUrl, clientId, clientSecret or apiKey, … */
+  connectionInfo: Record<string, string | number | boolean>;
+  close(): Promise<void>;
+}
+
+export interface SimulatorStartOptions {
+  port?: number;
+  /** Number of generated records per main entity. */
+  records?: number;
+  seed?: number;
 }
 
 /** How the sync engine should treat a failure. */
