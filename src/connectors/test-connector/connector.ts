@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import {
+  ConnectorError,
+  type ConnectionCheck,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type ExternalRecord,
+  type Page,
+} from '../types.js';
+import { etagOf, type TestRecord } from './store.js';
+import { buildTestSystem, isTestEntity, lookupTestSystem, type TestSystem, type TestSystemInternal, type TestSystemOptions } from './system.js';
+
+export const TEST_DEFAULT_PAGE_SIZE = 100;
+export const TEST_MAX_PAGE_SIZE = 10_000;
+
+export const TestSettings = z.object({ systemKey: z.string().min(1, 'systemKey is required') }).strict();
+export type TestSettings = z.infer<typeof TestSettings>;
+
+const PollCursor = z.tuple([z.string(), z.string()]);
+
+function toExternal(record: TestRecord): ExternalRecord {
+  return { id: record.id, data: { id: record.id, ...record.data }, modifiedAt: record.modifiedAt, etag: record.etag };
+}
+
+function pageSizeOf(pageSize: number | undefined): number {
+  if (pageSize === undefined) return TEST_DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1) {
+    throw new ConnectorError('permanent', 'TEST_BAD_PAGE_SIZE', `pageSize must be a positive integer, got ${pageSize}.`);
+  }
+  return Math.min(pageSize, TEST_MAX_PAGE_SIZE);
+}
+
+function badCursor(cursor: string): never {
+  throw new ConnectorError('permanent', 'TEST_BAD_CURSOR', `Cursor "${cursor}" was not issued by the test system.`);
+}
+
+function decodeListCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const seq = Number(cursor);
+  return Number.isInteger(seq) && seq >= 0 ? seq : badCursor(cursor);
+}
+
+function decodePollCursor(cursor: string | undefined): { modifiedAt: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [modifiedAt, id] = PollCursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { modifiedAt, id };
+  } catch {
+    return badCursor(cursor);
+  }
+}
+
+function encodePollCursor(key: { modifiedAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify([key.modifiedAt, key.id]), 'utf8').toString('base64url');
+}
+
+function normalizeSince(since: string): string {
+  const ms = Date.parse(since);
+  if (Number.isNaN(ms)) throw new ConnectorError('permanent', 'TEST_BAD_SINCE', `poll "since" must be an ISO timestamp, got "${since}".`);
+  return new Date(ms).toISOString();
+}
+
+function withoutId(data: Record<string, unknown>): Record<string, unknown> {
+  if (!('id' in data)) return data;
+  const { id: _id, ...rest } = data;
+  return rest;
+}
+
+/** The Connector of the in-memory test system; every call goes through `ctx.gate`. */
+export function createTestConnector(ctx: ConnectorContext): Connector {
+  const parsed = TestSettings.safeParse(ctx.settings);
+  const systemKey = parsed.success ? parsed.data.systemKey : undefined;
+
+  const system = (): TestSystemInternal => {
+    const found = systemKey === undefined ? undefined : lookupTestSystem(systemKey);
+    if (!found) {
+      throw new ConnectorError(
+        'permanent',
+        'TEST_UNKNOWN_SYSTEM',
+        systemKey === undefined ? 'Setting "systemKey" is missing.' : `No test system is registered under systemKey "${systemKey}"; create it with createTestSystem({ systemKey }).`,
+      );
+    }
+    return found;
+  };
+
+  const call = <T>(method: Parameters<TestSystemInternal['invoke']>[0], entity: string | undefined, op: (sys: TestSystemInternal) => T): Promise<T> =>
+    ctx.gate(async () => {
+      const sys = system();
+      return sys.invoke(method, entity, () => op(sys));
+    });
+
+  const entityOf = (entity: string) => {
+    if (!isTestEntity(entity)) {
+      throw new ConnectorError('permanent', 'TEST_UNKNOWN_ENTITY', `The test system has no entity "${entity}" (entities: contact, company).`);
+    }
+    return entity;
+  };
+
+  const createOne = (sys: TestSystemInternal, entity: string, row: Record<string, unknown>): ExternalRecord => {
+    const name = entityOf(entity);
+    const data = withoutId(row);
+    sys.checkWrite(name, 'create', data);
+    const store = sys.store(name);
+    const created = store.insert(store.nextId(), data, sys.nowIso());
+    sys.countWrite(name, created.id, 'creates');
+    return toExternal(created);
+  };
+
+  return {
+    system: 'test',
+
+    async testConnection(): Promise<ConnectionCheck[]> {
+      try {
+        const count = await call('testConnection', undefined, (sys) => sys.store('contact').size + sys.store('company').size);
+        return [{ name: 'system', ok: true, message: `Connected to test system "${systemKey}" (${count} records).` }];
+      } catch (error) {
+        return [{ name: 'system', ok: false, message: error instanceof Error ? error.message : String(error) }];
+      }
+    },
+
+    get: (entity, externalId) =>
+      call('get', entity, (sys) => {
+        const record = sys.store(entityOf(entity)).get(externalId);
+        return record ? toExternal(record) : null;
+      }),
+
+    list: (entity, options) =>
+      call('list', entity, (sys): Page => {
+        const store = sys.store(entityOf(entity));
+        const result = store.list(decodeListCursor(options.cursor), pageSizeOf(options.pageSize));
+        const page: Page = { records: result.records.map(toExternal), total: store.size };
+        if (result.next !== undefined) page.next = String(result.next);
+        return page;
+      }),
+
+    poll: (entity, options) =>
+      call('poll', entity, (sys): Page => {
+        const store = sys.store(entityOf(entity));
+        const result = store.poll(normalizeSince(options.since), decodePollCursor(options.cursor), pageSizeOf(options.pageSize));
+        const page: Page = { records: result.records.map(toExternal) };
+        if (result.next) page.next = encodePollCursor(result.next);
+        return page;
+      }),
+
+    findBy: (entity, field, value) => call('findBy', entity, (sys) => sys.store(entityOf(entity)).findBy(field, value).map(toExternal)),
+
+    create: (entity, data) => call('create', entity, (sys) => createOne(sys, entity, data)),
+
+    update: (entity, externalId, data, options) =>
+      call('update', entity, (sys) => {
+        const name = entityOf(entity);
+        const store = sys.store(name);
+        const current = store.get(externalId);
+        if (!current) throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
+        if (options?.etag !== undefined && options.etag !== current.etag) {
+          throw new ConnectorError('conflict', 'TEST_ETAG_MISMATCH', `${name} ${externalId} changed (etag ${current.etag}, expected ${options.etag}).`, {
+            status: 412,
+          });
+        }
+        const changes = withoutId(data);
+        sys.checkWrite(name, 'update', { ...current.data, ...changes }, externalId);
+        const updated = store.update(externalId, changes, sys.nowIso());
+        if (!updated) throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
+        sys.countWrite(name, externalId, 'updates');
+        return toExternal(updated);
+      }),
+
+    delete: (entity, externalId) =>
+      call('delete', entity, (sys) => {
+        const name = entityOf(entity);
+        if (!sys.store(name).delete(externalId)) {
+          throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
+        }
+        sys.countWrite(name, externalId, 'deletes');
+      }),
+
+    createMany: (entity, rows) =>
+      call('createMany', entity, (sys) =>
+        rows.map((row): ExternalRecord | ConnectorError => {
+          try {
+            return createOne(sys, entity, row);
+          } catch (error) {
+            if (error instanceof ConnectorError) {
+              sys.stats.errors[error.kind] = (sys.stats.errors[error.kind] ?? 0) + 1;
+              return error;
+            }
+            throw error;
+          }
+        }),
+      ),
+  };
+}
+
+const capabilities = { read: true, poll: true, create: true, update: true, delete: true, webhook: false, initialize: true };
+
+/** Definition of system `test`: the in-memory system the sync engine is developed and benchmarked against. */
+export const testConnector: ConnectorDefinition = {
+  system: 'test',
+  displayName: 'Test system (in-memory)',
+  settings: [
+    {
+      key: 'systemKey',
+      label: 'System key',
+      required: true,
+      secret: false,
+      description: 'Which in-memory test system instance this subscription talks to (the key given to createTestSystem).',
+      example: 'test-1',
+    },
+  ],
+  settingsSchema: TestSettings,
+  entities: [
+    { name: 'contact', hubModel: 'Customer', idFormats: ['{{id}}'], emailField: 'email', capabilities },
+    { name: 'company', hubModel: 'Company', idFormats: ['{{id}}'], capabilities },
+  ],
+  throttle: { requests: 10_000, perSeconds: 1, concurrency: 16 },
+  create: createTestConnector,
+};
+
+/**
+ * Creates an in-memory test system and registers it under `systemKey`, so a subscription whose
+ * settings are `system.subscriptionSettings` reaches it through `testConnector.create(ctx)`.
+ */
+export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
+  return buildTestSystem(options, testConnector, createTestConnector);
+}
+
+export { etagOf };
