@@ -1,0 +1,16 @@
+export {
+  createSubscription,
+  updateSubscription,
+  getSubscription,
+  listSubscriptions,
+  deleteSubscription,
+  loadSubscriptionRuntime,
+  verifyWebhookKey,
+  SubscriptionCreate,
+  SubscriptionUpdate,
+  SubscriptionError,
+  Throttle,
+  type Subscription,
+  type SubscriptionDeps,
+  type ConnectorLookup,
+} from './subscriptions.js';
