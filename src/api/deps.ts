@@ -1,0 +1,20 @@
+import type { Db } from '../store/index.js';
+import type { Vault } from '../security/index.js';
+import type { ConnectorLookup } from '../subscriptions/index.js';
+
+/** What the API needs from the running application; routes reach it through `app.deps`. */
+export interface AppDeps {
+  db: Db;
+  vault: Vault;
+  connectors: ConnectorLookup;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+  interface FastifyRequest {
+    /** Set by the API-key check on every `/api/v1` route. */
+    tenantId: string;
+  }
+}

@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { registerAdminCommands } from './commands/admin.js';
+import { registerServeCommand } from './commands/serve.js';
+
+const program = new Command()
+  .name('junction')
+  .description('Junction: open-source, self-hosted integration platform')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerAdminCommands(program);
+
+await program.parseAsync(process.argv);
