@@ -1,0 +1,805 @@
+/**
+ * Compiler: syntax tree → JavaScript source → function (via `new Function`).
+ * The generated code never contains user text raw: strings are JSON.stringify'd, identifiers become
+ * generated names (`v0`, `b1`, `t2`) or property reads through `g(record, variables, "Name")`, and
+ * built-ins are resolved here, at compile time, and handed to the code as closed-over constants.
+ * Non-async formulas compile to straight-line synchronous code.
+ */
+import type { Binary, Block, Call, Expr, Lambda, Program, Stmt } from './ast.js';
+import {
+  CLASS_NAMES,
+  FUNCTIONS,
+  METHODS,
+  STATICS,
+  STATIC_PROPS,
+  setConditionCompiler,
+  type BuiltinDef,
+  type ConditionPredicate,
+  type StaticKind,
+} from './builtins/index.js';
+import { computeLineAndColumn, createDiagnostic, Diagnostics, formatSnippet, getLineStarts, type Diagnostic, type DiagnosticMessage } from './diagnostics.js';
+import { FormulaError, FormulaErrorCode, FormulaMappingError, FormulaRuntimeError, FormulaSyntaxError } from './errors.js';
+import { parseFormula } from './parser.js';
+import * as rt from './runtime.js';
+import type { CompiledFormula, FormulaEnv } from './types.js';
+
+type Kind = Exclude<StaticKind, 'arg0'> | 'null' | 'lambda';
+interface SType {
+  readonly k: Kind;
+  /** statically known not to be null */
+  readonly nn: boolean;
+}
+interface Emitted {
+  code: string;
+  t: SType;
+  /** The expression already awaits (async built-in call). */
+  awaited?: boolean;
+}
+
+const ANY: SType = { k: 'any', nn: false };
+const BOOL: SType = { k: 'bool', nn: true };
+const STRING_NN: SType = { k: 'string', nn: true };
+const NUMERIC = new Set<Kind>(['int', 'double']);
+const PRIMITIVE = new Set<Kind>(['int', 'double', 'string', 'bool', 'char']);
+
+/** Runtime helpers visible to generated code (by these fixed names). */
+const RT_NAMES = [
+  'g', 's', 'st', 'add', 'sub', 'mul', 'div', 'mod', 'idiv', 'imod', 'neg', 'plus', 'eq', 'lt', 'gt', 'le', 'ge', 'bool', 'not',
+  'prop', 'propOpt', 'index', 'indexOpt', 'cast', 'formatValue', 'parentOf', 'nullRef',
+] as const;
+
+function kindOf(k: StaticKind | undefined, args: Emitted[]): SType {
+  if (k === undefined || k === 'any') return ANY;
+  if (k === 'arg0') return args[0]?.t.k === 'int' || args[0]?.t.k === 'double' ? { k: args[0].t.k, nn: true } : ANY;
+  if (k === 'list' || k === 'date' || k === 'string') return { k, nn: false };
+  return { k, nn: true };
+}
+
+interface Local {
+  js: string;
+  t: SType;
+}
+
+interface CompileOutput {
+  code: string;
+  constants: unknown[];
+  isAsync: boolean;
+  usesSteps: boolean;
+}
+
+class Compiler {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly constants: unknown[] = [];
+  private readonly constIndex = new Map<unknown, number>();
+  private readonly scopes: Map<string, Local>[] = [new Map()];
+  private nextVar = 0;
+  private nextTemp = 0;
+  private lambdaDepth = 0;
+  private isAsync = false;
+  private usesSteps = false;
+  private usesParent = false;
+  private usesE = false;
+
+  constructor(
+    private readonly text: string,
+    /** Runtime error position override (conditions compiled at run time report the caller's position). */
+    private readonly fixedPos: number | undefined,
+    private readonly conditionMode: boolean,
+  ) {}
+
+  private error(msg: DiagnosticMessage, pos: number, length: number, ...args: (string | number)[]): void {
+    this.diagnostics.push(createDiagnostic(msg, pos, Math.max(1, length), ...args));
+  }
+
+  private p(pos: number): string {
+    return String(this.fixedPos ?? pos);
+  }
+
+  private constant(v: unknown): string {
+    let i = this.constIndex.get(v);
+    if (i === undefined) {
+      i = this.constants.length;
+      this.constants.push(v);
+      this.constIndex.set(v, i);
+    }
+    return `b${i}`;
+  }
+
+  private temp(): string {
+    return `t${this.nextTemp++}`;
+  }
+
+  private lookup(name: string): Local | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const l = this.scopes[i]?.get(name);
+      if (l) return l;
+    }
+    return undefined;
+  }
+
+  private declare(name: string, pos: number, t: SType): string {
+    const scope = this.scopes[this.scopes.length - 1] as Map<string, Local>;
+    if (scope.has(name)) this.error(Diagnostics.Variable_0_already_declared, pos, name.length, name);
+    const js = `v${this.nextVar++}`;
+    scope.set(name, { js, t });
+    return js;
+  }
+
+  // --- program -----------------------------------------------------------------------------------
+  compileProgram(program: Program): CompileOutput {
+    let body: string;
+    if (program.expression) {
+      body = `return ${this.valueOf(this.expr(program.expression))};`;
+    } else {
+      body = this.statements(program.body, true) + '\nreturn null;';
+    }
+    const prologue: string[] = [];
+    if (this.usesE || this.usesParent) prologue.push('const e = c.env;');
+    prologue.push('const vs = c.vars;');
+    if (this.nextTemp > 0) prologue.push(`let ${Array.from({ length: this.nextTemp }, (_, i) => `t${i}`).join(', ')};`);
+    const consts = this.constants.map((_, i) => `b${i} = B[${i}]`);
+    const code = [
+      '"use strict";',
+      `const { ${RT_NAMES.join(', ')} } = rt;`,
+      consts.length ? `const ${consts.join(', ')};` : '',
+      `return ${this.isAsync ? 'async ' : ''}function formula(r, c) {`,
+      prologue.join('\n'),
+      body,
+      '};',
+    ].join('\n');
+    return { code, constants: this.constants, isAsync: this.isAsync, usesSteps: this.usesSteps };
+  }
+
+  private valueOf(e: Emitted): string {
+    return e.code;
+  }
+
+  private statements(stmts: Stmt[], topLevel: boolean): string {
+    const out: string[] = [];
+    stmts.forEach((stmt, i) => {
+      const last = i === stmts.length - 1;
+      if (topLevel && last && stmt.kind === 'ExprStmt' && !stmt.hasSemicolon) {
+        out.push(`return ${this.expr(stmt.expr).code};`);
+      } else out.push(this.statement(stmt));
+    });
+    return out.join('\n');
+  }
+
+  private statement(stmt: Stmt): string {
+    switch (stmt.kind) {
+      case 'Empty':
+        return ';';
+      case 'Block': {
+        this.scopes.push(new Map());
+        const code = `{\n${this.statements(stmt.body, false)}\n}`;
+        this.scopes.pop();
+        return code;
+      }
+      case 'Var': {
+        const init = stmt.init ? this.expr(stmt.init) : undefined;
+        let t: SType = init ? { k: init.t.k === 'null' ? 'any' : init.t.k, nn: false } : ANY;
+        if (stmt.declaredType !== undefined) t = castType(stmt.declaredType, false);
+        if (t.k === 'int' || t.k === 'double' || t.k === 'bool') t = { k: t.k, nn: init !== undefined && (init.t.nn || stmt.declaredType !== undefined) && init.t.k !== 'null' };
+        if (init && init.t.k !== t.k && !(NUMERIC.has(t.k) && NUMERIC.has(init.t.k))) t = { k: t.k === 'any' ? 'any' : t.k, nn: false };
+        const js = this.declare(stmt.name, stmt.namePos, t);
+        return `let ${js} = ${init ? init.code : 'null'};`;
+      }
+      case 'If': {
+        const cond = this.condition(this.expr(stmt.condition), stmt.condition.pos);
+        this.scopes.push(new Map());
+        const thenCode = this.statement(stmt.then);
+        this.scopes.pop();
+        let code = `if (${cond}) {\n${thenCode}\n}`;
+        if (stmt.else) {
+          this.scopes.push(new Map());
+          code += ` else {\n${this.statement(stmt.else)}\n}`;
+          this.scopes.pop();
+        }
+        return code;
+      }
+      case 'Return':
+        return `return ${stmt.value ? this.expr(stmt.value).code : 'null'};`;
+      case 'ExprStmt':
+        return `${this.expr(stmt.expr).code};`;
+    }
+  }
+
+  private condition(e: Emitted, pos: number): string {
+    if (e.t.k === 'bool' && e.t.nn) return e.code;
+    return `bool(${this.p(pos)}, ${e.code})`;
+  }
+
+  // --- expressions -------------------------------------------------------------------------------
+  expr(node: Expr, allowLambda = false): Emitted {
+    switch (node.kind) {
+      case 'Missing':
+        return { code: 'null', t: { k: 'null', nn: false } };
+      case 'Literal':
+        switch (node.type) {
+          case 'int':
+          case 'double':
+            return { code: numberCode(node.value as number), t: { k: node.type, nn: true } };
+          case 'string':
+          case 'char':
+            return { code: JSON.stringify(node.value), t: { k: node.type, nn: true } };
+          case 'bool':
+            return { code: node.value ? 'true' : 'false', t: BOOL };
+          default:
+            return { code: 'null', t: { k: 'null', nn: false } };
+        }
+      case 'Interpolated': {
+        const pieces: string[] = ['""'];
+        for (const part of node.parts) {
+          if (typeof part === 'string') {
+            pieces.push(JSON.stringify(part));
+            continue;
+          }
+          const v = this.expr(part.expr);
+          let piece =
+            part.format !== undefined
+              ? `formatValue(${this.p(part.expr.pos)}, ${v.code}, ${JSON.stringify(part.format)})`
+              : this.str(v);
+          if (part.alignment !== undefined) {
+            const w = part.alignment;
+            piece = `${piece}.${w < 0 ? 'padEnd' : 'padStart'}(${Math.min(Math.abs(w), 10_000)})`;
+          }
+          pieces.push(piece);
+        }
+        return { code: `(${pieces.join(' + ')})`, t: STRING_NN };
+      }
+      case 'Identifier':
+        return this.identifier(node.name, node.pos);
+      case 'Member':
+        return this.member(node);
+      case 'Index': {
+        const obj = this.expr(node.object);
+        const idx = this.expr(node.index);
+        const lenient = node.optional || chainHasOptional(node.object);
+        return { code: `${lenient ? 'indexOpt' : 'index'}(${this.p(node.pos)}, ${obj.code}, ${idx.code})`, t: ANY };
+      }
+      case 'Call':
+        return this.call(node);
+      case 'Unary': {
+        const v = this.expr(node.operand);
+        if (node.op === '!') {
+          if (v.t.k === 'bool' && v.t.nn) return { code: `(!${v.code})`, t: BOOL };
+          return { code: `not(${this.p(node.pos)}, ${v.code})`, t: BOOL };
+        }
+        if (NUMERIC.has(v.t.k) && v.t.nn) return { code: node.op === '-' ? `(-${v.code} + 0)` : v.code, t: v.t };
+        return { code: `${node.op === '-' ? 'neg' : 'plus'}(${this.p(node.pos)}, ${v.code})`, t: ANY };
+      }
+      case 'Cast': {
+        const v = this.expr(node.operand);
+        const t = castType(node.type, node.nullable);
+        if (t.k === 'double' && NUMERIC.has(v.t.k) && v.t.nn) return { code: v.code, t };
+        if (t.k === 'int' && v.t.k === 'int' && v.t.nn) return { code: v.code, t };
+        if (t.k === 'string' && v.t.k === 'string') return { code: v.code, t: v.t };
+        return { code: `cast(${this.p(node.pos)}, ${JSON.stringify(node.type)}, ${node.nullable}, ${v.code})`, t };
+      }
+      case 'Await': {
+        if (this.lambdaDepth > 0 || this.conditionMode) this.error(Diagnostics.Await_inside_lambda, node.pos, 5);
+        const v = this.expr(node.operand);
+        this.isAsync = true;
+        if (v.awaited) return v;
+        return { code: `(await ${v.code})`, t: v.t };
+      }
+      case 'Binary':
+        return this.binary(node);
+      case 'IsNull': {
+        const v = this.expr(node.operand);
+        return { code: `(${v.code} ${node.negated ? '!=' : '=='} null)`, t: BOOL };
+      }
+      case 'Conditional': {
+        const c = this.condition(this.expr(node.condition), node.condition.pos);
+        const a = this.expr(node.whenTrue);
+        const b = this.expr(node.whenFalse);
+        return { code: `(${c} ? ${a.code} : ${b.code})`, t: merge(a.t, b.t) };
+      }
+      case 'Lambda':
+        if (!allowLambda) this.error(Diagnostics.Lambda_not_allowed_here, node.pos, node.end - node.pos);
+        return this.lambda(node);
+      case 'Assign':
+        return this.assign(node);
+    }
+  }
+
+  private identifier(name: string, pos: number): Emitted {
+    const local = this.lookup(name);
+    if (local) return { code: local.js, t: local.t };
+    if (name === 'parent') {
+      this.usesE = true;
+      return { code: '(e.parent === undefined ? null : e.parent)', t: ANY };
+    }
+    if (name === 'Parent') {
+      this.usesParent = true;
+      return { code: 'parentOf(r, e)', t: ANY };
+    }
+    if (rt.BLOCKED_NAMES.has(name)) return { code: 'null', t: { k: 'null', nn: false } };
+    void pos;
+    return { code: `g(r, vs, ${JSON.stringify(name)})`, t: ANY };
+  }
+
+  private className(node: Expr): string | undefined {
+    if (node.kind !== 'Identifier' || this.lookup(node.name)) return undefined;
+    return CLASS_NAMES.get(node.name);
+  }
+
+  private member(node: Extract<Expr, { kind: 'Member' }>): Emitted {
+    const cls = this.className(node.object);
+    if (cls !== undefined) {
+      const sp = STATIC_PROPS.get(`${cls}.${node.name}`);
+      if (!sp) {
+        this.error(Diagnostics.Unknown_member_0_of_1, node.namePos, node.name.length, node.name, cls);
+        return { code: 'null', t: ANY };
+      }
+      const t = kindOf(sp.returns, []);
+      if (sp.get) return { code: `${this.constant(sp.get)}()`, t };
+      return { code: typeof sp.value === 'string' ? JSON.stringify(sp.value) : this.constant(sp.value), t };
+    }
+    const obj = this.expr(node.object);
+    const lenient = node.optional || chainHasOptional(node.object);
+    if (node.name === 'HasValue') return { code: `(${obj.code} != null)`, t: BOOL };
+    if (node.name === 'Value' && (obj.t.k === 'int' || obj.t.k === 'double' || obj.t.k === 'bool' || obj.t.k === 'date')) {
+      return { code: obj.code, t: obj.t };
+    }
+    if (rt.BLOCKED_NAMES.has(node.name)) {
+      return { code: `(${obj.code}, null)`, t: { k: 'null', nn: false } };
+    }
+    if (node.name === 'Length' && obj.t.k === 'string' && obj.t.nn) return { code: `${obj.code}.length`, t: { k: 'int', nn: true } };
+    const t: SType = node.name === 'Length' || node.name === 'Count' ? { k: 'int', nn: !lenient } : ANY;
+    return { code: `${lenient ? 'propOpt' : 'prop'}(${this.p(node.pos)}, ${obj.code}, ${JSON.stringify(node.name)})`, t };
+  }
+
+  private args(node: Call, allowLambda: boolean): Emitted[] {
+    return node.args.map((a) => this.expr(a, allowLambda));
+  }
+
+  private checkArity(name: string, d: BuiltinDef, node: Call): void {
+    const n = node.args.length;
+    if (n < d.min || n > d.max) {
+      const expected = d.min === d.max ? String(d.min) : d.max === Infinity ? `at least ${d.min}` : `${d.min}-${d.max}`;
+      this.error(Diagnostics.Function_0_expects_1_arguments_but_got_2, node.pos, node.end - node.pos, name, expected, n);
+    }
+  }
+
+  private emitBuiltin(d: BuiltinDef, name: string, node: Call, args: Emitted[]): Emitted {
+    this.usesSteps = true;
+    const code = `${this.constant(d.fn)}(st(c), ${this.p(node.pos)}${args.map((a) => ', ' + a.code).join('')})`;
+    const t = kindOf(d.returns, args);
+    if (d.async) {
+      if (this.lambdaDepth > 0 || this.conditionMode) {
+        this.error(Diagnostics.Await_inside_lambda, node.pos, name.length);
+        return { code: 'null', t: ANY };
+      }
+      this.isAsync = true;
+      return { code: `(await ${code})`, t: { k: t.k, nn: false }, awaited: true };
+    }
+    return { code, t };
+  }
+
+  private call(node: Call): Emitted {
+    const callee = node.callee;
+    if (callee.kind === 'Identifier' && !this.lookup(callee.name)) {
+      return this.globalCall(callee.name, callee.pos, node);
+    }
+    if (callee.kind === 'Member') {
+      const cls = this.className(callee.object);
+      if (cls !== undefined) {
+        const key = `${cls}.${callee.name}`;
+        const d = STATICS.get(key);
+        const args = this.args(node, false);
+        if (!d) {
+          this.error(Diagnostics.Unknown_member_0_of_1, callee.namePos, callee.name.length, callee.name, cls);
+          return { code: 'null', t: ANY };
+        }
+        this.checkArity(key, d, node);
+        return this.emitBuiltin(d, key, node, args);
+      }
+      const m = METHODS.get(callee.name);
+      const recv = this.expr(callee.object);
+      const args = this.args(node, true);
+      if (!m) {
+        this.error(Diagnostics.Unknown_method_0, callee.namePos, callee.name.length, callee.name);
+        return { code: 'null', t: ANY };
+      }
+      this.checkArity(callee.name, m, node);
+      this.usesSteps = true;
+      const fn = this.constant(m.fn);
+      const t = kindOf(m.returns, []);
+      const rest = args.map((a) => ', ' + a.code).join('');
+      if (callee.optional || chainHasOptional(callee.object)) {
+        const tmp = this.temp();
+        return { code: `((${tmp} = ${recv.code}) == null ? null : ${fn}(st(c), ${this.p(callee.namePos)}, ${tmp}${rest}))`, t: { k: t.k, nn: false } };
+      }
+      return { code: `${fn}(st(c), ${this.p(callee.namePos)}, ${recv.code}${rest})`, t };
+    }
+    this.error(Diagnostics.Unknown_function_0, node.pos, node.end - node.pos, this.text.slice(callee.pos, Math.min(callee.end, callee.pos + 30)));
+    return { code: 'null', t: ANY };
+  }
+
+  private globalCall(name: string, namePos: number, node: Call): Emitted {
+    let d = FUNCTIONS.get(name);
+    let requiredBase: string | undefined;
+    if (!d) {
+      const m = /^(.+?)Required(Async)?$/.exec(name);
+      if (m) {
+        const base = (m[1] as string) + (m[2] ?? '');
+        const baseDef = FUNCTIONS.get(base) ?? FUNCTIONS.get(m[1] as string);
+        if (baseDef) {
+          requiredBase = m[1] as string;
+          d = requiredWrapper(requiredBase, baseDef);
+        }
+      }
+    }
+    if (!d) {
+      this.error(Diagnostics.Unknown_function_0, namePos, name.length, name);
+      node.args.forEach((a) => this.expr(a, true));
+      return { code: 'null', t: ANY };
+    }
+    this.checkArity(name, d, node);
+    const args: Emitted[] = [];
+    const conditionArg = d.conditionArg;
+    node.args.forEach((a, i) => {
+      if (i === conditionArg && a.kind === 'Literal' && a.type === 'string') {
+        const pred = this.precompileCondition(a.value as string, a.pos, node.pos);
+        args.push({ code: pred ? this.constant(pred) : 'null', t: ANY });
+      } else args.push(this.expr(a, false));
+    });
+    if (d.doubleVariant && args[0]?.t.k === 'double') {
+      const v = FUNCTIONS.get(d.doubleVariant);
+      if (v) d = v;
+    }
+    return this.emitBuiltin(d, name, node, args);
+  }
+
+  private precompileCondition(text: string, litPos: number, callPos: number): ConditionPredicate | undefined {
+    try {
+      return compileCondition(text, callPos);
+    } catch (e) {
+      if (e instanceof FormulaSyntaxError) {
+        const first = e.diagnostics[0];
+        this.error(Diagnostics.Invalid_condition_0, litPos, text.length + 2, `${first?.message ?? e.message} (in "${text.slice(0, 60)}")`);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  private lambda(node: Lambda): Emitted {
+    this.scopes.push(new Map());
+    this.lambdaDepth++;
+    this.usesSteps = true;
+    const params = node.params.map((p) => this.declare(p.name, p.pos, ANY));
+    let code: string;
+    if (node.body.kind === 'Block') {
+      code = `((${params.join(', ')}) => {\n${this.statements((node.body as Block).body, false)}\nreturn null;\n})`;
+    } else {
+      code = `((${params.join(', ')}) => ${this.expr(node.body as Expr).code})`;
+    }
+    this.lambdaDepth--;
+    this.scopes.pop();
+    return { code, t: { k: 'lambda', nn: true } };
+  }
+
+  private assign(node: Extract<Expr, { kind: 'Assign' }>): Emitted {
+    const target = node.target;
+    const local = target.kind === 'Identifier' ? this.lookup(target.name) : undefined;
+    if (!local) {
+      this.error(Diagnostics.Invalid_assignment_target, target.pos, target.end - target.pos);
+      this.expr(node.value);
+      return { code: 'null', t: ANY };
+    }
+    if (node.op === '=') {
+      const v = this.expr(node.value);
+      return { code: `(${local.js} = ${v.code})`, t: v.t };
+    }
+    if (node.op === '??=') {
+      const v = this.expr(node.value);
+      return { code: `(${local.js} != null ? ${local.js} : (${local.js} = ${v.code}))`, t: merge(local.t, v.t) };
+    }
+    const op = node.op.slice(0, 1) as Binary['op'];
+    const bin: Binary = { kind: 'Binary', op, left: target, right: node.value, pos: node.pos, end: node.end };
+    const v = this.binary(bin);
+    return { code: `(${local.js} = ${v.code})`, t: v.t };
+  }
+
+  private str(e: Emitted): string {
+    if ((e.t.k === 'string' || e.t.k === 'char') && e.t.nn) return e.code;
+    return `s(${e.code})`;
+  }
+
+  private binary(node: Binary): Emitted {
+    const pos = this.p(node.pos);
+    const a = this.expr(node.left);
+    const b = this.expr(node.right);
+    const bothNum = NUMERIC.has(a.t.k) && a.t.nn && NUMERIC.has(b.t.k) && b.t.nn;
+    const numType: SType = { k: a.t.k === 'double' || b.t.k === 'double' ? 'double' : 'int', nn: true };
+    const floating = a.t.k === 'double' || b.t.k === 'double';
+    switch (node.op) {
+      case '&&':
+      case '||':
+        return { code: `(${this.condition(a, node.left.pos)} ${node.op} ${this.condition(b, node.right.pos)})`, t: BOOL };
+      case '??': {
+        if (a.t.nn) return a;
+        const tmp = this.temp();
+        return { code: `((${tmp} = ${a.code}) != null ? ${tmp} : ${b.code})`, t: merge(a.t, b.t) };
+      }
+      case '==':
+      case '!=': {
+        const neg = node.op === '!=';
+        if (a.t.k === 'null' || b.t.k === 'null') {
+          const other = a.t.k === 'null' ? b : a;
+          return { code: `(${other.code} ${neg ? '!=' : '=='} null)`, t: BOOL };
+        }
+        const literalSide = isPrimitiveLiteral(node.left) || isPrimitiveLiteral(node.right);
+        const sameStatic = a.t.k === b.t.k && PRIMITIVE.has(a.t.k) && a.t.nn && b.t.nn;
+        if (literalSide || sameStatic || bothNum) return { code: `(${a.code} ${neg ? '!==' : '==='} ${b.code})`, t: BOOL };
+        return { code: `${neg ? '!' : ''}eq(${a.code}, ${b.code})`, t: BOOL };
+      }
+      case '<':
+      case '>':
+      case '<=':
+      case '>=': {
+        if (bothNum) return { code: `(${a.code} ${node.op} ${b.code})`, t: BOOL };
+        const fn = { '<': 'lt', '>': 'gt', '<=': 'le', '>=': 'ge' }[node.op];
+        return { code: `${fn}(${pos}, ${a.code}, ${b.code})`, t: BOOL };
+      }
+      case '+': {
+        const isStr = (t: SType) => t.k === 'string' || t.k === 'char';
+        if (isStr(a.t) || isStr(b.t)) return { code: `(${this.str(a)} + ${this.str(b)})`, t: STRING_NN };
+        if (bothNum) return { code: `(${a.code} + ${b.code})`, t: numType };
+        return { code: `add(${pos}, ${a.code}, ${b.code})`, t: ANY };
+      }
+      case '-':
+      case '*': {
+        if (bothNum) return { code: `(${a.code} ${node.op} ${b.code})`, t: numType };
+        return { code: `${node.op === '-' ? 'sub' : 'mul'}(${pos}, ${a.code}, ${b.code})`, t: a.t.k === 'date' ? ANY : NUMERIC.has(a.t.k) && NUMERIC.has(b.t.k) ? { k: numType.k, nn: false } : ANY };
+      }
+      case '/':
+      case '%': {
+        const isDiv = node.op === '/';
+        if (bothNum && !floating) return { code: `${isDiv ? 'idiv' : 'imod'}(${pos}, ${a.code}, ${b.code})`, t: numType };
+        if (bothNum) return { code: `(${a.code} ${node.op} ${b.code})`, t: numType };
+        return {
+          code: `${isDiv ? 'div' : 'mod'}(${pos}, ${a.code}, ${b.code}, ${floating})`,
+          t: floating ? { k: 'double', nn: false } : ANY,
+        };
+      }
+    }
+  }
+}
+
+function isPrimitiveLiteral(e: Expr): boolean {
+  return e.kind === 'Literal' && e.type !== 'null';
+}
+
+function chainHasOptional(e: Expr): boolean {
+  let cur: Expr = e;
+  for (;;) {
+    if (cur.kind === 'Member' || cur.kind === 'Index') {
+      if (cur.optional) return true;
+      cur = cur.object;
+    } else if (cur.kind === 'Call') {
+      cur = cur.callee;
+    } else return false;
+  }
+}
+
+function merge(a: SType, b: SType): SType {
+  if (a.k === b.k) return { k: a.k, nn: a.nn && b.nn };
+  if (a.k === 'null') return { k: b.k, nn: false };
+  if (b.k === 'null') return { k: a.k, nn: false };
+  if (NUMERIC.has(a.k) && NUMERIC.has(b.k)) return { k: 'double', nn: a.nn && b.nn };
+  return ANY;
+}
+
+function castType(type: string, nullable: boolean): SType {
+  switch (type) {
+    case 'int': case 'long': case 'short': case 'byte': case 'uint': case 'ulong': case 'Int32': case 'Int64':
+      return { k: 'int', nn: !nullable };
+    case 'decimal': case 'double': case 'float': case 'Decimal': case 'Double':
+      return { k: 'double', nn: !nullable };
+    case 'bool': case 'Boolean':
+      return { k: 'bool', nn: !nullable };
+    case 'string': case 'String':
+      return { k: 'string', nn: false };
+    case 'char':
+      return { k: 'char', nn: !nullable };
+    case 'DateTime':
+      return { k: 'date', nn: !nullable };
+    default:
+      return ANY;
+  }
+}
+
+function numberCode(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  return String(n);
+}
+
+// --- entry points -------------------------------------------------------------------------------
+
+type GeneratedFn = (record: unknown, c: rt.RunContext) => unknown;
+
+function build(out: CompileOutput): GeneratedFn {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated code, user text only as JSON literals
+  const factory = new Function('rt', 'B', out.code) as (runtime: typeof rt, constants: unknown[]) => GeneratedFn;
+  return factory(rt, out.constants);
+}
+
+function syntaxError(source: string, diagnostics: Diagnostic[], name: string | undefined): FormulaSyntaxError {
+  const lineStarts = getLineStarts(source);
+  const first = diagnostics[0] as Diagnostic;
+  const { line, column } = computeLineAndColumn(lineStarts, first.start);
+  const snippet = formatSnippet(source, lineStarts, first.start, first.length);
+  const more = diagnostics.length > 1 ? ` (+${diagnostics.length - 1} more)` : '';
+  const prefix = name ? `${name}: ` : '';
+  return new FormulaSyntaxError(`${prefix}${first.message} (line ${line}, column ${column})${more}`, diagnostics, line, column, snippet);
+}
+
+const conditionCache = new Map<string, ConditionPredicate>();
+const CONDITION_CACHE_SIZE = 500;
+
+/** Compiles a FieldFromFirstMatch/FirstMatch condition string (cached by text). Throws FormulaSyntaxError. */
+export function compileCondition(text: string, callPos = -1): ConditionPredicate {
+  const key = `${callPos}\u0000${text}`;
+  const hit = conditionCache.get(key);
+  if (hit) return hit;
+  const { program, diagnostics } = parseFormula(text, { condition: true });
+  const compiler = new Compiler(text, callPos, true);
+  let out: CompileOutput | undefined;
+  if (diagnostics.length === 0) {
+    if (!program.expression) diagnostics.push(createDiagnostic(Diagnostics.Expression_expected, 0, Math.max(1, text.length)));
+    else out = compiler.compileProgram(program);
+  }
+  const all = [...diagnostics, ...compiler.diagnostics];
+  if (all.length > 0 || !out) throw syntaxError(text, all, undefined);
+  const fn = build(out);
+  const pred: ConditionPredicate = (item, c) => fn(item, c);
+  if (conditionCache.size >= CONDITION_CACHE_SIZE) {
+    const oldest = conditionCache.keys().next().value;
+    if (oldest !== undefined) conditionCache.delete(oldest);
+  }
+  conditionCache.set(key, pred);
+  return pred;
+}
+
+setConditionCompiler((text, pos) => {
+  try {
+    return compileCondition(text, pos);
+  } catch (e) {
+    if (e instanceof FormulaSyntaxError) {
+      throw new FormulaRuntimeError(FormulaErrorCode.ARGUMENT, `Invalid condition "${text.slice(0, 80)}": ${e.diagnostics[0]?.message ?? e.message}`, { pos });
+    }
+    throw e;
+  }
+});
+
+/** Wraps a built-in for the `<Name>Required` convention: no value → FormulaMappingError. */
+function requiredWrapper(base: string, d: BuiltinDef): BuiltinDef {
+  const f = d.fn as unknown as (c: rt.RunContext, pos: number, ...args: unknown[]) => unknown;
+  const check = (v: unknown, args: unknown[], pos: number): unknown => {
+    if (v === null || v === undefined || v === '') {
+      const shown = args.length > 0 ? ` for '${rt.s(args[0]).slice(0, 60)}'` : '';
+      throw new FormulaMappingError(`${base}Required: no value found${shown}.`, { pos });
+    }
+    return v;
+  };
+  const fn = d.async
+    ? (c: rt.RunContext, pos: number, ...args: unknown[]) => (f(c, pos, ...args) as Promise<unknown>).then((v) => check(v, args, pos))
+    : (c: rt.RunContext, pos: number, ...args: unknown[]) => check(f(c, pos, ...args), args, pos);
+  return { ...d, fn: fn as BuiltinDef['fn'], doubleVariant: undefined };
+}
+
+const EMPTY_ENV: FormulaEnv = Object.freeze({});
+const sharedContext = rt.newContext();
+
+function toRuntimeError(e: unknown, source: string, lineStartsRef: { v?: number[] }): FormulaError {
+  let err: FormulaError;
+  if (e instanceof FormulaError) err = e;
+  else if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    err = new FormulaRuntimeError(FormulaErrorCode.LIMIT, 'Formula is nested too deeply (stack limit).');
+  } else {
+    err = new FormulaRuntimeError(FormulaErrorCode.INTERNAL, `Internal formula error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (err instanceof FormulaRuntimeError && err.pos !== undefined && err.line === undefined && err.pos <= source.length) {
+    lineStartsRef.v ??= getLineStarts(source);
+    const { line, column } = computeLineAndColumn(lineStartsRef.v, err.pos);
+    err.line = line;
+    err.column = column;
+  }
+  return err;
+}
+
+class Formula implements CompiledFormula {
+  private readonly lineStarts: { v?: number[] } = {};
+  constructor(
+    readonly source: string,
+    readonly isAsync: boolean,
+    private readonly fn: GeneratedFn,
+    private readonly usesSteps: boolean,
+  ) {}
+
+  run(record: unknown, env: FormulaEnv): unknown {
+    const e = env ?? EMPTY_ENV;
+    let c: rt.RunContext;
+    if (!this.isAsync && !sharedContext.busy) c = sharedContext;
+    else c = rt.newContext();
+    c.busy = true;
+    c.n = 0;
+    const limits = e.limits;
+    c.max = limits?.maxSteps ?? rt.DEFAULT_MAX_STEPS;
+    c.maxMs = limits?.maxMillis ?? rt.DEFAULT_MAX_MILLIS;
+    c.t0 = this.usesSteps ? Date.now() : 0;
+    c.env = e;
+    c.vars = e.variables;
+    if (this.isAsync) {
+      let p: Promise<unknown>;
+      try {
+        p = this.fn(record, c) as Promise<unknown>;
+      } catch (err) {
+        return Promise.reject(toRuntimeError(err, this.source, this.lineStarts));
+      }
+      return p.then(
+        (v) => (v === undefined ? null : v),
+        (err: unknown) => {
+          throw toRuntimeError(err, this.source, this.lineStarts);
+        },
+      );
+    }
+    try {
+      const v = this.fn(record, c);
+      return v === undefined ? null : v;
+    } catch (err) {
+      throw toRuntimeError(err, this.source, this.lineStarts);
+    } finally {
+      if (c === sharedContext) {
+        c.busy = false;
+        c.env = EMPTY_ENV;
+        c.vars = undefined;
+      }
+    }
+  }
+}
+
+const cache = new Map<string, CompiledFormula>();
+const CACHE_SIZE = 2000;
+
+/** Compiles a formula (cached by source, bounded LRU). Throws FormulaSyntaxError. */
+export function compileFormula(source: string, options?: { name?: string }): CompiledFormula {
+  if (typeof source !== 'string') {
+    throw new FormulaSyntaxError('Formula must be a string.', [], 1, 1, '');
+  }
+  const name = options?.name;
+  const key = name ? `${name}\u0000${source}` : source;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const { program, diagnostics } = parseFormula(source);
+  if (diagnostics.length > 0) throw syntaxError(source, diagnostics, name);
+  const compiler = new Compiler(source, undefined, false);
+  const out = compiler.compileProgram(program);
+  if (compiler.diagnostics.length > 0) {
+    throw syntaxError(source, compiler.diagnostics.sort((a, b) => a.start - b.start), name);
+  }
+  const formula = new Formula(source, out.isAsync, build(out), out.usesSteps);
+  if (cache.size >= CACHE_SIZE) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, formula);
+  return formula;
+}
+
+/** The JavaScript generated for a formula (for debugging and tests). */
+export function generatedCode(source: string): string {
+  const { program, diagnostics } = parseFormula(source);
+  if (diagnostics.length > 0) throw syntaxError(source, diagnostics, undefined);
+  const compiler = new Compiler(source, undefined, false);
+  const out = compiler.compileProgram(program);
+  if (compiler.diagnostics.length > 0) throw syntaxError(source, compiler.diagnostics, undefined);
+  return out.code;
+}
