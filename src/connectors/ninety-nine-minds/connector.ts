@@ -240,10 +240,13 @@ export function createNinetyNineMindsConnector(ctx: ConnectorContext): Connector
     return n;
   };
 
-  const writeBody = (data: Record<string, unknown>): Record<string, unknown> => {
+  /** Writable fields only; 99minds' mandatory `name` is composed from first/last name when not mapped (on update only when both are given). */
+  const writeBody = (data: Record<string, unknown>, isCreate: boolean): Record<string, unknown> => {
     const body: Record<string, unknown> = {};
     for (const field of WRITABLE_CUSTOMER_FIELDS) if (data[field] !== undefined) body[field] = data[field];
-    if (body.name === undefined && (typeof body.first_name === 'string' || typeof body.last_name === 'string')) {
+    const hasFirst = typeof body.first_name === 'string';
+    const hasLast = typeof body.last_name === 'string';
+    if (body.name === undefined && (isCreate ? hasFirst || hasLast : hasFirst && hasLast)) {
       const name = [body.first_name, body.last_name].filter((p) => typeof p === 'string' && p.trim() !== '').join(' ');
       if (name) body.name = name;
     }
@@ -341,13 +344,13 @@ export function createNinetyNineMindsConnector(ctx: ConnectorContext): Connector
 
     async create(entity, data) {
       if (checkEntity(entity) === 'transaction') return unsupported('transaction', 'create');
-      const r = await request('POST', PATHS.customers, CustomerResponse, 'creating the customer', { body: writeBody(data) });
+      const r = await request('POST', PATHS.customers, CustomerResponse, 'creating the customer', { body: writeBody(data, true) });
       return customerRecord(customerData(r.data.customer), r.data.customer);
     },
 
     async update(entity, externalId, data) {
       if (checkEntity(entity) === 'transaction') return unsupported('transaction', 'update');
-      const r = await request('POST', PATHS.customers, CustomerResponse, `updating customer ${externalId}`, { body: { id: externalId, ...writeBody(data) } });
+      const r = await request('POST', PATHS.customers, CustomerResponse, `updating customer ${externalId}`, { body: { id: externalId, ...writeBody(data, false) } });
       return customerRecord(customerData(r.data.customer), r.data.customer);
     },
 
