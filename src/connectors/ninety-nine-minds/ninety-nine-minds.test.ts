@@ -362,6 +362,23 @@ describe('99minds webhooks', () => {
     );
   });
 
+  it('registers webhook targets over /__control/webhooks too', async () => {
+    const response = await fetch(`${sim.baseUrl}/__control/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url, key: sim.subscriptionSettings.webhookKey, events: ['customer/deleted'] }),
+    });
+    const { target } = (await response.json()) as { target: { id: string } };
+    const id = sim.data.insertCustomer({ first_name: 'Del', last_name: 'Eted', email: 'del@example.com' }).id;
+    sim.data.deleteCustomer(id);
+    await sim.data.flushWebhooks();
+    // created + deleted to the first target (in order), deleted to the second
+    expect(receipts.map((r) => (r.kind === 'notifications' ? r.notifications[0]?.change : r.kind)).sort()).toEqual(['created', 'deleted', 'deleted']);
+    expect((await fetch(`${sim.baseUrl}/__control/webhooks/${target.id}`, { method: 'DELETE' })).status).toBe(200);
+    const bad = await fetch(`${sim.baseUrl}/__control/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":"nope"}' });
+    expect(bad.status).toBe(422);
+  });
+
   it('rejects calls without a key or with a body that is not a customer event', () => {
     const receive = ninetyNineMinds.receiveWebhook!;
     const body = { event: 'customer/updated', data: { id: 'customer_1' } };

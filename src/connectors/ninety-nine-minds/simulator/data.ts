@@ -109,6 +109,7 @@ export class SimStore implements NinetyNineMindsSimulatorData {
   readonly targets = new Map<string, SimWebhookTarget>();
   readonly deliveries: SimWebhookDelivery[] = [];
   private readonly pending = new Set<Promise<void>>();
+  private readonly lastDelivery = new Map<string, Promise<void>>();
   private byUpdated: SimCustomer[] | null = null;
   private rng: Rng;
   private counter = 0;
@@ -355,8 +356,10 @@ export class SimStore implements NinetyNineMindsSimulatorData {
     }
   }
 
+  /** Deliveries to one target go one at a time, in order of the changes. */
   private deliver(target: SimWebhookTarget, event: SimWebhookEventName, customerId: string, body: unknown, duplicate: boolean): void {
-    const promise = fetch(target.url, {
+    const previous = this.lastDelivery.get(target.id) ?? Promise.resolve();
+    const send = () => fetch(target.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [WEBHOOK_KEY_HEADER]: target.key, 'user-agent': '99minds-webhooks (simulator)' },
       body: JSON.stringify(body),
@@ -368,10 +371,12 @@ export class SimStore implements NinetyNineMindsSimulatorData {
       })
       .catch(() => {
         this.deliveries.push({ targetId: target.id, event, customerId, outcome: 'failed', duplicate, at: new Date().toISOString() });
-      })
-      .finally(() => {
-        this.pending.delete(promise);
       });
+    const promise: Promise<void> = previous.then(send).finally(() => {
+      this.pending.delete(promise);
+      if (this.lastDelivery.get(target.id) === promise) this.lastDelivery.delete(target.id);
+    });
+    this.lastDelivery.set(target.id, promise);
     this.pending.add(promise);
   }
 }

@@ -232,6 +232,23 @@ export async function startNinetyNineMindsSimulator(options: NinetyNineMindsSimu
     return { code: 200, message: 'OK', data: { points_transaction: tx } };
   });
 
+  // Webhook targets for out-of-process users (`junction simulate`); 99minds itself configures them in its dashboard.
+  const WebhookTargetBody = z.object({
+    url: z.string().url(),
+    key: z.string().min(1).optional(),
+    events: z.array(z.enum(['customer/created', 'customer/updated', 'customer/deleted'])).min(1).optional(),
+  });
+  app.post('/__control/webhooks', async (request, reply) => {
+    const parsed = WebhookTargetBody.safeParse(request.body ?? {});
+    if (!parsed.success) return validationErrors(reply, zodErrors(parsed.error));
+    const { url, ...rest } = parsed.data;
+    return { target: store.registerWebhook(url, rest) };
+  });
+  app.get('/__control/webhooks', async () => ({ targets: [...store.targets.values()], deliveries: store.deliveries }));
+  app.delete<{ Params: { id: string } }>('/__control/webhooks/:id', async (request, reply) =>
+    store.unregisterWebhook(request.params.id) ? { ok: true } : sendError(reply, 404, `Webhook ${request.params.id} not found.`),
+  );
+
   const baseUrl = await sim.listen(options.port ?? 0);
   return {
     system: 'ninety-nine-minds',
