@@ -273,6 +273,7 @@ class Compiler {
         const t = castType(node.type, node.nullable);
         if (t.k === 'double' && NUMERIC.has(v.t.k) && v.t.nn) return { code: v.code, t };
         if (t.k === 'int' && v.t.k === 'int' && v.t.nn) return { code: v.code, t };
+        if (t.k === 'int' && v.t.k === 'char' && v.t.nn) return { code: `${v.code}.charCodeAt(0)`, t };
         if (t.k === 'string' && v.t.k === 'string') return { code: v.code, t: v.t };
         return { code: `cast(${this.p(node.pos)}, ${JSON.stringify(node.type)}, ${node.nullable}, ${v.code})`, t };
       }

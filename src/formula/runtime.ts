@@ -382,7 +382,6 @@ export function cast(pos: number, type: string, nullable: boolean, v: unknown): 
     default:
       // integral types truncate toward zero
       if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : invalidCast(v, type, pos);
-      if (typeof v === 'string' && v.length === 1) return v.charCodeAt(0);
       return invalidCast(v, type, pos);
   }
 }
