@@ -83,7 +83,13 @@ export class BusinessCentralClient {
   }
 
   async request(method: string, url: string, options: RequestOptions): Promise<BcResponse> {
-    const send = async (token: string): Promise<Response> => {
+    interface Raw {
+      status: number;
+      ok: boolean;
+      headers: Headers;
+      text: string;
+    }
+    const send = async (token: string): Promise<Raw> => {
       const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, ...options.headers };
       let body: string | undefined;
       if (options.body !== undefined) {
@@ -91,7 +97,11 @@ export class BusinessCentralClient {
         body = JSON.stringify(options.body);
       }
       try {
-        return await this.ctx.gate(() => fetch(url, { method, headers, body }));
+        // The body is read inside the gate so the concurrency slot covers the whole exchange.
+        return await this.ctx.gate(async () => {
+          const res = await fetch(url, { method, headers, body });
+          return { status: res.status, ok: res.ok, headers: res.headers, text: await res.text() };
+        });
       } catch (error) {
         if (error instanceof ConnectorError) throw error;
         const message = error instanceof Error ? error.message : String(error);
@@ -101,13 +111,12 @@ export class BusinessCentralClient {
     let token = await this.auth.token();
     let response = await send(token);
     if (response.status === 401) {
-      await response.body?.cancel();
       this.ctx.log.info('business-central: access token rejected, re-authenticating', { what: options.what });
       this.auth.invalidate(token);
       token = await this.auth.token();
       response = await send(token);
     }
-    const text = await response.text();
+    const text = response.text;
     let body: unknown = text;
     if (text && (response.headers.get('content-type') ?? '').includes('json')) {
       try {

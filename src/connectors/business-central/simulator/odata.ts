@@ -186,11 +186,12 @@ export function runQuery(rows: Row[], options: QueryOptions): QueryResult {
   let nextLink: string | undefined;
   if (page.length < limit) {
     const lastRow = page[page.length - 1] as Row;
-    const next = new URL(options.url.toString());
-    next.searchParams.delete('$skip');
-    if (top !== undefined) next.searchParams.set('$top', String(top - page.length));
-    next.searchParams.set('$skiptoken', Buffer.from(JSON.stringify(order.map((o) => lastRow[o.field] ?? null))).toString('base64url'));
-    nextLink = next.toString();
+    const params = new URLSearchParams(options.url.search);
+    params.delete('$skip');
+    if (top !== undefined) params.set('$top', String(top - page.length));
+    params.set('$skiptoken', Buffer.from(JSON.stringify(order.map((o) => lastRow[o.field] ?? null))).toString('base64url'));
+    const query = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    nextLink = `${options.url.origin}${options.url.pathname}?${query}`;
   }
   return { value: page, nextLink, count };
 }
