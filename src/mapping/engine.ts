@@ -93,6 +93,8 @@ export interface CompiledStep {
   readonly table: string | null;
   /** The source field a simple mapping reads (for messages), null for computed values. */
   readonly sourceField: string | null;
+  /** Not a lookup: a non-empty scalar value is written as is (the executor's fast path). */
+  readonly plain: boolean;
 }
 
 export interface CompiledBlock {
@@ -209,6 +211,7 @@ class Compiler {
       defaultValue: m.defaultValue,
       table: m.translationTable ?? null,
       sourceField,
+      plain: kind !== KIND_LOOKUP,
     };
   }
 

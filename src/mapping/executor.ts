@@ -20,7 +20,8 @@ interface RunState {
 }
 
 const FAILED: unique symbol = Symbol('failed');
-const envCache = new WeakMap<MappingContext, WeakMap<CompiledCollection, FormulaEnv>>();
+/** Per compiled collection: the last context and the env built for it (records of one batch share a context). */
+const envCache = new WeakMap<CompiledCollection, { ctx: MappingContext; env: FormulaEnv }>();
 
 function makeEnv(ctx: MappingContext, parent: unknown, sourceTypeName: string): FormulaEnv {
   const env: FormulaEnv = {
@@ -32,18 +33,12 @@ function makeEnv(ctx: MappingContext, parent: unknown, sourceTypeName: string): 
   return env;
 }
 
-/** The top-level env is built once per (context, collection) and reused across records. */
+/** The top-level env is built once per context and reused while the same context object is passed. */
 function rootEnv(cc: CompiledCollection, ctx: MappingContext): FormulaEnv {
-  let byColl = envCache.get(ctx);
-  if (byColl === undefined) {
-    byColl = new WeakMap();
-    envCache.set(ctx, byColl);
-  }
-  let env = byColl.get(cc);
-  if (env === undefined) {
-    env = makeEnv(ctx, ctx.parent, cc.sourceTypeName);
-    byColl.set(cc, env);
-  }
+  const last = envCache.get(cc);
+  if (last !== undefined && last.ctx === ctx) return last.env;
+  const env = makeEnv(ctx, ctx.parent, cc.sourceTypeName);
+  envCache.set(cc, { ctx, env });
   return env;
 }
 
@@ -360,22 +355,29 @@ async function runChildrenAsync(st: RunState, b: CompiledBlock, rec: unknown, en
 
 function runBlockSync(st: RunState, b: CompiledBlock, rec: unknown, parent: unknown, env: FormulaEnv, out: Record<string, unknown>, prefix: string): void {
   const steps = b.steps;
+  const tracing = st.trace !== null;
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i] as CompiledStep;
-    const t0 = st.trace === null ? 0 : performance.now();
+    const t0 = tracing ? performance.now() : 0;
     let v: unknown;
     let input: unknown;
     if (s.kind === KIND_STATIC) v = s.value;
-    else if (s.formula === null) v = input = keyOf(s, rec, parent);
+    else if (s.formula === null) v = input = s.fromParent ? readPath(parent, s.path as readonly string[]) : readPath(rec, s.path as readonly string[]);
     else {
       try {
         v = input = s.formula.run(rec, env);
       } catch (err) {
         const msg = formulaFailure(st, b, s, err, prefix + s.destination);
-        if (st.trace !== null) traceStep(st, b, s, prefix + s.destination, t0, { error: msg });
+        if (tracing) traceStep(st, b, s, prefix + s.destination, t0, { error: msg });
         continue;
       }
       if (s.kind === KIND_FORMULA) input = undefined;
+    }
+    // Fast path: a scalar value that needs no translation, default or trace.
+    if (!tracing && s.plain && v !== null && v !== undefined && v !== '' && typeof v !== 'object') {
+      if (s.dest.length === 1) out[s.destination] = v;
+      else writePath(out, s.dest, v);
+      continue;
     }
     place(st, b, s, v, input, out, prefix, t0);
   }

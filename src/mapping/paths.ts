@@ -15,16 +15,25 @@ export function parsePath(path: string): string[] {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Reads a parsed path; own properties only (no prototype reads); missing → undefined. */
+/**
+ * Reads a parsed path; missing → undefined. Only own data is read: inherited members of plain objects are
+ * functions (filtered out), and `__proto__`/`constructor`/`prototype` segments are rejected by `parsePath` users
+ * through `isSafeSegment`.
+ */
 export function readPath(value: unknown, segments: readonly string[]): unknown {
   let cur = value;
   for (let i = 0; i < segments.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    const key = segments[i] as string;
-    if (!hasOwn.call(cur, key)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
+    cur = (cur as Record<string, unknown>)[segments[i] as string];
   }
-  return cur;
+  return typeof cur === 'function' ? undefined : cur;
+}
+
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Path segments that could reach outside the record's own data. */
+export function isSafeSegment(segment: string): boolean {
+  return !UNSAFE.has(segment);
 }
 
 /** Writes a parsed path, creating plain objects on the way. */

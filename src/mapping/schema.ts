@@ -32,6 +32,13 @@ export const PARENT_ONLY = 'ParentOnly';
 export const PREVENT_DUPLICATE = 'PreventDuplicate';
 
 const name = z.string().trim().min(1).max(200);
+const UNSAFE_SEGMENTS = ['__proto__', 'constructor', 'prototype'];
+const listPath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((p) => !p.split('.').some((seg) => UNSAFE_SEGMENTS.includes(seg)), 'paths may not use __proto__, constructor or prototype');
 const formulaText = z.string().max(20_000);
 
 export const Mapping = z
@@ -63,6 +70,11 @@ export const Mapping = z
   .superRefine((m, ctx) => {
     if (m.type !== 'static' && (typeof m.source !== 'string' || m.source.trim() === '')) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['source'], message: `a ${m.type} mapping needs a non-empty source` });
+    }
+    const unsafe = (path: unknown): boolean => typeof path === 'string' && path.split('.').some((seg) => UNSAFE_SEGMENTS.includes(seg));
+    if (unsafe(m.destination)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['destination'], message: 'paths may not use __proto__, constructor or prototype' });
+    if ((m.type === 'field' || (m.type === 'lookup' && m.keyIsFormula !== true)) && unsafe(m.source)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['source'], message: 'paths may not use __proto__, constructor or prototype' });
     }
     if (m.type === 'lookup' && m.translationTable === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['translationTable'], message: 'a lookup mapping needs a translationTable' });
@@ -96,8 +108,8 @@ export const ChildCollection: z.ZodType<ChildCollection> = z.lazy(() =>
       name,
       description: z.string().max(2000).optional(),
       hubModel: HubModelName,
-      sourceList: z.string().trim().min(1).max(200),
-      destinationList: z.string().trim().min(1).max(200),
+      sourceList: listPath,
+      destinationList: listPath,
       filter: formulaText.nullable().optional(),
       mappings: z.array(Mapping).max(500),
       preventDuplicate: z.boolean().optional(),
