@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTemplateCommands } from './commands/templates.js';
 
 const program = new Command()
   .name('junction')
@@ -10,5 +11,6 @@ const program = new Command()
 
 registerServeCommand(program);
 registerAdminCommands(program);
+registerTemplateCommands(program);
 
 await program.parseAsync(process.argv);

@@ -178,7 +178,7 @@ export function mul(pos: number, a: unknown, b: unknown): unknown {
 /** Integer division: truncates; divisor 0 throws like C#. */
 export function idiv(pos: number, a: number, b: number): number {
   if (b === 0) fail(FormulaErrorCode.DIVIDE_BY_ZERO, 'Attempted to divide by zero.', pos);
-  return Math.trunc(a / b);
+  return Math.trunc(a / b) + 0;
 }
 
 export function imod(pos: number, a: number, b: number): number {
