@@ -1,0 +1,288 @@
+import type { Connector, ConnectorContext, ConnectorDefinition, ExternalRecord } from '../connectors/types.js';
+import { createTranslator, getTranslations, type MappingContext } from '../mapping/index.js';
+type FormulaServices = NonNullable<MappingContext['services']>;
+import { findLinkByExternalId, findLinkByHubId, modelForTable, type HubModelName } from '../hub/index.js';
+
+import { metrics } from '../observability/index.js';
+import type { Vault } from '../security/index.js';
+import { inSameTransaction, type Db, type Queue, type Queryable } from '../store/index.js';
+import { loadSubscriptionRuntime, type ConnectorLookup } from '../subscriptions/index.js';
+import { CollectionCache } from './collections.js';
+import { SyncError } from './errors.js';
+import { RETRY } from './retry.js';
+import { claimJobKeys, getPauses, setPause, upsertTransfers, type TransferWrite } from './sql.js';
+import { SubscriptionGate } from './throttle.js';
+
+export const QUEUES = Object.freeze({ inbound: 'sync-inbound', outbound: 'sync-outbound', init: 'sync-init' } as const);
+export const ALL_QUEUES = [QUEUES.inbound, QUEUES.outbound, QUEUES.init];
+
+export interface SyncLog {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+export interface SyncEngineDeps {
+  db: Db;
+  queue: Queue;
+  vault: Vault;
+  connectors: ConnectorLookup;
+  now?: () => Date;
+  log?: SyncLog;
+  /** Tuning; defaults suit production. Tests shorten the delays. */
+  options?: Partial<SyncOptions>;
+}
+
+export interface SyncOptions {
+  maxAttempts: number;
+  baseDelayMs: number;
+  /** A create claim older than this is considered abandoned by a crashed worker (recovery by match). */
+  claimStaleMs: number;
+  /** Records per initialization page. */
+  pageSize: number;
+  /** Poll interval when the subscription has no `pollIntervalSeconds` setting. */
+  pollIntervalMs: number;
+  /** Overlap re-read before the cursor on every poll. */
+  pollOverlapMs: number;
+  /** Look-back in days on the first poll when the subscription has no `...PollDays` setting. */
+  pollDaysDefault: number;
+  /** Jobs active for longer than this are re-queued by the sweeper. */
+  stuckAfterSeconds: number;
+  /** Expiry given to jobs (pg-boss fails and retries them after it). */
+  jobExpireSeconds: number;
+}
+
+export const DEFAULT_OPTIONS: SyncOptions = {
+  maxAttempts: RETRY.maxAttempts,
+  baseDelayMs: RETRY.baseDelayMs,
+  claimStaleMs: 60_000,
+  pageSize: 500,
+  pollIntervalMs: 60_000,
+  pollOverlapMs: 60_000,
+  pollDaysDefault: 7,
+  stuckAfterSeconds: 300,
+  jobExpireSeconds: 900,
+};
+
+/** Inbound job: one external record to bring to the hub. */
+export interface InboundJob {
+  kind: 'in';
+  tenantId: string;
+  subscriptionId: string;
+  entity: string;
+  externalId: string;
+  collectionId?: string;
+  trigger: string;
+  triggeredAt: number;
+  key?: string;
+  /** The record as polled (polling already has it: no extra GET). Webhooks and manual syncs GET it. */
+  record?: ExternalRecord;
+  change?: 'created' | 'updated' | 'deleted';
+  transferId?: string;
+  attempt?: number;
+  edited?: Record<string, unknown>;
+  replayOf?: string;
+  /** Manual and replay: run even when the version and content were already applied. */
+  force?: boolean;
+}
+
+/** Outbound job: one hub record to send to one subscription through one FROM_HUB collection. */
+export interface OutboundJob {
+  kind: 'out';
+  tenantId: string;
+  subscriptionId: string;
+  collectionId: string;
+  hubId: string;
+  hubModel: string;
+  hubVersion: number;
+  origin: string | null;
+  trigger: string;
+  triggeredAt: number;
+  key?: string;
+  transferId?: string;
+  attempt?: number;
+  replayOf?: string;
+  force?: boolean;
+}
+
+export interface InitJob {
+  kind: 'init';
+  runId: string;
+  cursor: string | null;
+}
+
+export type AnyJob = InboundJob | OutboundJob | InitJob;
+
+export interface Enqueue {
+  queue: string;
+  data: AnyJob;
+  /** Duplicate triggers with the same key collapse while one is queued. */
+  key?: string;
+  startAfter?: Date;
+}
+
+export const inboundKey = (j: { subscriptionId: string; entity: string; externalId: string }, version?: string | null) =>
+  `${j.subscriptionId}|TO_HUB|${j.entity}|${j.externalId}|${version ?? ''}`;
+export const outboundKey = (j: { subscriptionId: string; hubModel: string; hubId: string; hubVersion: number }) => `${j.subscriptionId}|FROM_HUB|${j.hubModel}|${j.hubId}|${j.hubVersion}`;
+
+interface RuntimeEntry {
+  connector: Connector;
+  definition: ConnectorDefinition;
+  settings: Record<string, unknown>;
+  secrets: Record<string, string>;
+  tenantId: string;
+  version: number;
+  loadedAt: number;
+}
+
+/** Shared state of one engine: connectors and gates per subscription, caches, enqueueing, transfer rows. */
+export class SyncContext {
+  readonly db: Db;
+  readonly queue: Queue;
+  readonly options: SyncOptions;
+  readonly collections = new CollectionCache();
+  readonly log: SyncLog;
+  readonly now: () => number;
+  private readonly runtimes = new Map<string, Promise<RuntimeEntry>>();
+  private readonly gates = new Map<string, SubscriptionGate>();
+  private readonly translations = new Map<string, { at: number; translate: (t: string, k: string) => string | null }>();
+  /** Called after jobs were enqueued (wakes local workers). */
+  onEnqueued: (queues: Set<string>) => void = () => undefined;
+
+  constructor(readonly deps: SyncEngineDeps) {
+    this.db = deps.db;
+    this.queue = deps.queue;
+    this.options = { ...DEFAULT_OPTIONS, ...deps.options };
+    this.now = deps.now ? () => (deps.now as () => Date)().getTime() : Date.now;
+    const noop = () => undefined;
+    this.log = deps.log ?? { info: noop, warn: noop, error: (m, d) => process.stderr.write(`sync: ${m} ${d ? JSON.stringify(d) : ''}\n`) };
+  }
+
+  gate(subscriptionId: string): SubscriptionGate {
+    let g = this.gates.get(subscriptionId);
+    if (!g) {
+      g = new SubscriptionGate(
+        { requests: 1_000_000, perSeconds: 1, concurrency: 64 },
+        (until, reason) => {
+          if (reason === 'rate_limited') metrics.throttled.inc({ subscription: subscriptionId });
+          // Other workers see the pause through the database; failures to store it are logged only.
+          setPause(this.db, subscriptionId, new Date(until), reason).catch((e: unknown) => this.log.warn('could not store pause', { error: String(e) }));
+        },
+        this.now,
+      );
+      this.gates.set(subscriptionId, g);
+    }
+    return g;
+  }
+
+  /** Pulls pauses stored by other workers into the local gates. */
+  async refreshPauses(): Promise<void> {
+    for (const p of await getPauses(this.db)) {
+      const g = this.gate(p.subscriptionId);
+      if (p.until > g.pausedUntil) g.pausedUntil = p.until;
+    }
+  }
+
+  /** Connector of a subscription (cached; rebuilt when the subscription changes, checked every few seconds). */
+  async runtime(subscriptionId: string): Promise<RuntimeEntry> {
+    const cached = this.runtimes.get(subscriptionId);
+    if (cached) {
+      const entry = await cached.catch(() => null);
+      if (entry && this.now() - entry.loadedAt < 5_000) return entry;
+      this.runtimes.delete(subscriptionId);
+    }
+    const loading = (async (): Promise<RuntimeEntry> => {
+      const { subscription, settings, secrets } = await loadSubscriptionRuntime(this.db, this.deps, subscriptionId);
+      const definition = this.deps.connectors(subscription.system);
+      if (!definition) throw new SyncError('JCT_SYNC_INVALID_REQUEST', `Subscription ${subscriptionId} uses system '${subscription.system}', which this process has no connector for.`);
+      const gate = this.gate(subscriptionId);
+      gate.configure(subscription.throttle);
+      const ctx: ConnectorContext = {
+        subscriptionId,
+        settings,
+        secrets,
+        gate: gate.gate,
+        log: { info: (m, d) => this.log.info(m, { subscriptionId, ...d }), warn: (m, d) => this.log.warn(m, { subscriptionId, ...d }) },
+      };
+      return { connector: definition.create(ctx), definition, settings, secrets, tenantId: subscription.tenantId, version: subscription.version, loadedAt: this.now() };
+    })();
+    this.runtimes.set(subscriptionId, loading);
+    return loading;
+  }
+
+  /** Id lookups and translation tables for formulas. */
+  async services(q: Queryable, subscriptionId: string): Promise<FormulaServices> {
+    let t = this.translations.get(subscriptionId);
+    if (!t || this.now() - t.at > 2_000) {
+      t = { at: this.now(), translate: createTranslator(await getTranslations(q, subscriptionId)) };
+      this.translations.set(subscriptionId, t);
+    }
+    const db = this.db;
+    return {
+      translate: t.translate,
+      async getHubId(externalId, table, systemId) {
+        const model = modelForTable(table);
+        if (!model) return null;
+        return (await findLinkByExternalId(db, systemId, model as HubModelName, externalId))?.hubId ?? null;
+      },
+      async getExternalId(hubId, table, systemId) {
+        const model = modelForTable(table);
+        if (!model) return null;
+        return (await findLinkByHubId(db, systemId, model as HubModelName, hubId))?.externalId ?? null;
+      },
+    };
+  }
+
+  /** Enqueues jobs inside `tx` (transactional outbox); keyed jobs already queued collapse. Returns how many were queued. */
+  async enqueue(tx: Queryable, jobs: Enqueue[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const keys = jobs.filter((j) => j.key !== undefined).map((j) => j.key as string);
+    const fresh = await claimJobKeys(tx, [...new Set(keys)]);
+    const taken = new Set<string>();
+    const rows = [];
+    for (const j of jobs) {
+      if (j.key !== undefined) {
+        if (!fresh.has(j.key) || taken.has(j.key)) continue;
+        taken.add(j.key);
+      }
+      rows.push({
+        name: j.queue,
+        data: j.key !== undefined ? { ...j.data, key: j.key } : j.data,
+        ...(j.startAfter ? { startAfter: j.startAfter.toISOString() } : {}),
+        expireInSeconds: this.options.jobExpireSeconds,
+        retryLimit: 10,
+        retryDelay: 5,
+      });
+    }
+    if (rows.length === 0) return 0;
+    await this.queue.insert(rows, inSameTransaction(tx));
+    this.onEnqueued(new Set(rows.map((r) => r.name)));
+    return rows.length;
+  }
+
+  async writeTransfers(q: Queryable, rows: TransferWrite[]): Promise<void> {
+    await upsertTransfers(q, rows);
+    for (const r of rows) {
+      if (r.finished || r.status === 'retrying') metrics.transfers.inc({ status: r.status, direction: r.direction });
+    }
+  }
+}
+
+const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|ssn|card[-_]?number|cvv)/i;
+
+/** Payload snapshot for the transfer log: secret-looking keys and the subscription's secret values are masked. */
+export function redact(value: unknown, secrets: Record<string, string> = {}, depth = 0): unknown {
+  const secretValues = new Set(Object.values(secrets).filter((s) => s.length >= 4));
+  const walk = (v: unknown, d: number): unknown => {
+    if (d > 20) return '[too deep]';
+    if (typeof v === 'string') return secretValues.has(v) ? '[redacted]' : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, d + 1));
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : walk(x, d + 1);
+      return out;
+    }
+    return v;
+  };
+  return walk(value, depth);
+}
