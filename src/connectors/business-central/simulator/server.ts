@@ -165,6 +165,9 @@ export async function startBusinessCentralSimulator(options: BusinessCentralSimu
     pending = [];
     deliveries.length = 0;
     pageSize = options.pageSize ?? 100;
+    published.clear();
+    for (const name of BC_SIM_WEB_SERVICES) published.add(name.toLowerCase());
+    for (const name of options.unpublished ?? []) published.delete(name.toLowerCase());
   });
 
   // ---- webhooks: change events → notifications ----
@@ -596,6 +599,23 @@ export async function startBusinessCentralSimulator(options: BusinessCentralSimu
     }
     return reply.send({ responses });
   }
+
+  // ---- simulator-specific controls (besides the kit's /__control/faults|stats|reset) ----
+  app.post('/__control/tokens/expire', async () => {
+    issuer.expireAll();
+    return { ok: true };
+  });
+  app.post('/__control/web-services', async (request, reply) => {
+    const parsed = z.object({ publish: z.array(z.string()).optional(), unpublish: z.array(z.string()).optional() }).strict().safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues });
+    for (const name of parsed.data.publish ?? []) published.add(name.toLowerCase());
+    for (const name of parsed.data.unpublish ?? []) published.delete(name.toLowerCase());
+    return { published: BC_SIM_WEB_SERVICES.filter((name) => published.has(name.toLowerCase())) };
+  });
+  app.post('/__control/webhooks/flush', async () => {
+    if (pending.length) await flush();
+    return { deliveries: deliveries.length };
+  });
 
   const address = await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   const baseUrl = address.replace(/\/$/, '');
