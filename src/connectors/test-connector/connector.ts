@@ -85,9 +85,13 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
   };
 
   const call = <T>(method: Parameters<TestSystemInternal['invoke']>[0], entity: string | undefined, op: (sys: TestSystemInternal) => T): Promise<T> =>
-    ctx.gate(async () => {
-      const sys = system();
-      return sys.invoke(method, entity, () => op(sys));
+    ctx.gate(() => {
+      try {
+        const sys = system();
+        return sys.invoke(method, entity, () => op(sys));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     });
 
   const entityOf = (entity: string) => {
@@ -151,15 +155,17 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
       call('update', entity, (sys) => {
         const name = entityOf(entity);
         const store = sys.store(name);
-        const current = store.get(externalId);
+        const current = store.peek(externalId);
         if (!current) throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
-        if (options?.etag !== undefined && options.etag !== current.etag) {
-          throw new ConnectorError('conflict', 'TEST_ETAG_MISMATCH', `${name} ${externalId} changed (etag ${current.etag}, expected ${options.etag}).`, {
+        const etag = etagOf(current.version);
+        if (options?.etag !== undefined && options.etag !== etag) {
+          throw new ConnectorError('conflict', 'TEST_ETAG_MISMATCH', `${name} ${externalId} changed (etag ${etag}, expected ${options.etag}).`, {
             status: 412,
           });
         }
         const changes = withoutId(data);
-        sys.checkWrite(name, 'update', { ...current.data, ...changes }, externalId);
+        // permanentErrorWhen sees the record as it would be stored; the duplicate check only looks at a changed email.
+        sys.checkWrite(name, 'update', sys.faults.permanentErrorWhen ? { ...current.data, ...changes } : changes, externalId);
         const updated = store.update(externalId, changes, sys.nowIso());
         if (!updated) throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
         sys.countWrite(name, externalId, 'updates');

@@ -94,9 +94,9 @@ export class EntityStore {
     return rec ? this.snapshot(rec) : undefined;
   }
 
-  /** Version of a live record, without copying. */
-  versionOf(id: string): number | undefined {
-    return this.byId.get(id)?.version;
+  /** The live record without copying (internal use: do not mutate). */
+  peek(id: string): Readonly<{ data: Readonly<Record<string, unknown>>; version: number }> | undefined {
+    return this.byId.get(id);
   }
 
   insert(id: string, data: Record<string, unknown>, modifiedAt: string): TestRecord {
