@@ -8,6 +8,7 @@ import type { AppDeps } from './deps.js';
 import { errorHandler } from './problem.js';
 import { hubRecordRoutes } from './routes/hub-records.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { templateRoutes } from './routes/templates.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -49,5 +50,6 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
 
   await app.register(hubRecordRoutes, { prefix: '/api/v1' });
   await app.register(subscriptionRoutes, { prefix: '/api/v1' });
+  await app.register(templateRoutes, { prefix: '/api/v1' });
   return app;
 }

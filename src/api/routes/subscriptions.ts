@@ -10,6 +10,8 @@ import {
   updateSubscription,
   type Subscription,
 } from '../../subscriptions/index.js';
+import { installTemplates } from '../../mapping/templates/index.js';
+import { allConnectorDefinitions } from '../../connectors/index.js';
 import { IdParam, Page, PagingQuery } from './common.js';
 
 const SubscriptionView = z.object({
@@ -61,10 +63,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => ({
-      items: ['business-central', 'salesforce', 'ninety-nine-minds']
-        .map((s) => app.deps.connectors(s))
-        .filter((d) => d !== undefined)
-        .map((d) => ({ system: d.system, displayName: d.displayName, settings: d.settings, entities: d.entities })),
+      items: allConnectorDefinitions().map((d) => ({ system: d.system, displayName: d.displayName, settings: d.settings, entities: d.entities })),
     }),
   );
 
@@ -91,13 +90,18 @@ export const subscriptionRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['subscriptions'],
         summary: 'Create a subscription; secrets are stored sealed and never returned. The webhook key is shown once.',
-        body: SubscriptionCreate,
-        response: { 201: SubscriptionView.extend({ webhookKey: z.string() }) },
+        body: SubscriptionCreate.extend({ installTemplates: z.boolean().default(true).describe("Install the system's mapping collection templates (default true)") }),
+        response: { 201: SubscriptionView.extend({ webhookKey: z.string(), templates: z.array(z.object({ key: z.string(), name: z.string(), collectionId: z.string() })) }) },
       },
     },
     async (request, reply) => {
-      const { subscription, webhookKey } = await db().transaction((tx) => createSubscription(tx, app.deps, request.tenantId, request.body));
-      return reply.code(201).send({ ...view(subscription), webhookKey });
+      const { installTemplates: withTemplates, ...body } = request.body;
+      const { subscription, webhookKey, templates } = await db().transaction(async (tx) => {
+        const created = await createSubscription(tx, app.deps, request.tenantId, body);
+        const report = withTemplates ? await installTemplates(tx, request.tenantId, created.subscription) : { results: [] };
+        return { ...created, templates: report.results.map((r) => ({ key: r.key, name: r.name, collectionId: r.collectionId })) };
+      });
+      return reply.code(201).send({ ...view(subscription), webhookKey, templates });
     },
   );
 
