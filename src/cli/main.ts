@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerFormulaCommands } from './commands/formula.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTemplateCommands } from './commands/templates.js';
 
 const program = new Command()
@@ -12,5 +14,7 @@ const program = new Command()
 registerServeCommand(program);
 registerAdminCommands(program);
 registerTemplateCommands(program);
+registerFormulaCommands(program);
+registerSimulateCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,2 +1,2 @@
 export * from './types.js';
-export { connectorDefinition, allConnectorDefinitions } from './registry.js';
+export { connectorDefinition, allConnectorDefinitions, startSimulator, simulatorSystems } from './registry.js';

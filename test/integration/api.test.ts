@@ -71,7 +71,31 @@ describe(`REST API on ${backend}`, () => {
     expect((after.json.items as unknown[]).length).toBe((before.json.items as unknown[]).length);
   });
 
-  it('keeps subscription secrets write-only and links external ids both ways', async () => {
+  it('keeps subscription secrets write-only: stored sealed, never returned, kept when omitted', async () => {
+    const secret = 'bc-client-secret-value-42';
+    const settings = {
+      name: 'BC', version: 'v1.0', companyName: 'CRONUS', tenantId: 'contoso.onmicrosoft.com', scope: 'https://api.businesscentral.dynamics.com/.default',
+      clientSecret: secret, clientId: 'app-id', grantType: 'client_credentials', environment: 'sandbox', apiUrl: 'https://api.businesscentral.dynamics.com',
+    };
+    const created = await api.call('acme', 'POST', '/api/v1/subscriptions', { system: 'business-central', name: 'Business Central', settings });
+    expect(created.status).toBe(201);
+    expect(created.json.secretsSet).toEqual(['clientSecret']);
+    const id = created.json.id as string;
+    const patched = await api.call('acme', 'PATCH', `/api/v1/subscriptions/${id}`, { settings: { environment: 'production' } });
+    expect(patched.json.secretsSet).toEqual(['clientSecret']);
+    const listed = await api.call('acme', 'GET', '/api/v1/subscriptions');
+    for (const body of [created.json, patched.json, listed.json, (await api.call('acme', 'GET', `/api/v1/subscriptions/${id}`)).json]) {
+      expect(JSON.stringify(body)).not.toContain(secret);
+    }
+    const { rows } = await api.t.db.query<{ settings: unknown; secrets: string }>('SELECT settings, secrets FROM subscriptions WHERE id = $1', [id]);
+    expect(JSON.stringify(rows[0])).not.toContain(secret);
+    expect(api.vault.open(rows[0]?.secrets).clientSecret).toBe(secret);
+    const invalid = await api.call('acme', 'POST', '/api/v1/subscriptions', { system: 'business-central', name: 'Broken', settings: { ...settings, tenantId: '' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.field).toBe('settings.tenantId');
+  });
+
+  it('links external ids both ways, unique both ways', async () => {
     const created = await api.call('acme', 'POST', '/api/v1/subscriptions', { system: 'test', name: 'System A', settings: { systemKey: 'api-test-a' } });
     expect(created.status).toBe(201);
     const subscriptionId = created.json.id as string;
