@@ -240,6 +240,17 @@ describe('salesforce connector against the simulator', () => {
     expect(warnings.some((w) => w.includes('re-authenticating'))).toBe(true);
   });
 
+  it('concurrent requests that hit an expired session share one re-authentication', async () => {
+    const { connector } = harness(sim.subscriptionSettings);
+    const ids = sim.data.all('Contact').slice(0, 6).map((c) => c.Id);
+    await connector.get('Contact', ids[0] ?? '');
+    const issued = sim.control.tokensIssued();
+    sim.control.expireTokens();
+    const records = await Promise.all(ids.map((id) => connector.get('Contact', id)));
+    expect(records.map((r) => r?.id)).toEqual(ids);
+    expect(sim.control.tokensIssued() - issued).toBe(1);
+  });
+
   it('gives up with kind auth when a fresh session is rejected too', async () => {
     const shortLived = await startSalesforceSimulator({ records: 5, tokenLifetimeSeconds: 0 });
     try {

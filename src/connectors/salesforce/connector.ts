@@ -143,7 +143,6 @@ export class SalesforceConnector implements Connector {
   private readonly settings?: SalesforceSettings;
   private readonly settingsError?: ConnectorError;
   private session?: Promise<Connection>;
-  private current?: Connection;
   private readonly describes = new Map<SalesforceEntity, Promise<DescribeResult>>();
 
   constructor(private readonly ctx: ConnectorContext) {
@@ -184,7 +183,6 @@ export class SalesforceConnector implements Connector {
     // No clientId on the connection's OAuth2: jsforce then installs no refresh delegate, so a 401
     // surfaces here and the connector re-authenticates through the gate itself.
     const conn = new jsforce.Connection({ instanceUrl: token.data.instance_url, accessToken: token.data.access_token, version: s.apiVersion });
-    this.current = conn;
     this.ctx.log.info('salesforce: authenticated', { grantType: s.grantType, instanceUrl: token.data.instance_url });
     return conn;
   }
@@ -214,12 +212,14 @@ export class SalesforceConnector implements Connector {
 
   /** One REST call through the gate; on INVALID_SESSION_ID re-authenticates once and retries. */
   private async call<T>(request: HttpRequest, parse: z.ZodType<T>): Promise<T> {
-    const conn = await this.connection();
+    const session = this.connection();
+    const conn = await session;
     try {
       return parse.parse(await this.send(conn, request));
     } catch (error) {
       if (!(error instanceof ConnectorError) || error.code !== 'INVALID_SESSION_ID') throw this.wireError(error);
-      if (this.current === conn) this.session = undefined;
+      // Only the first request to notice drops the session; concurrent ones reuse the new login.
+      if (this.session === session) this.session = undefined;
       this.ctx.log.warn('salesforce: session expired or revoked, re-authenticating');
       const fresh = await this.connection();
       try {
@@ -542,7 +542,6 @@ export class SalesforceConnector implements Connector {
 
   async close(): Promise<void> {
     this.session = undefined;
-    this.current = undefined;
     this.describes.clear();
   }
 }
