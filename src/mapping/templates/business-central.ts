@@ -43,7 +43,7 @@ const updateCustomerFromHub: TemplateCollection = {
     { type: 'field', source: 'EmailAddress', destination: 'EMail', required: true, description: 'Email address (Business Central E_Mail).' },
     {
       type: 'formula',
-      source: 'Categories != null && Categories.Count > 0 ? Categories[0].Name : null',
+      source: 'Categories == null || Categories.Count == 0 ? null : Coalesce(GetValue(Categories[0], "Name"), Categories[0])',
       destination: 'CustomerPriceGroup',
       description: 'First category only: Business Central accepts one Customer Price Group code.',
     },

@@ -1,4 +1,4 @@
-import { ninetyNineMindsCustomerAdd, ninetyNineMindsCustomerUpdate } from '../fixtures/seeds.js';
+import { ninetyNineMindsCustomerUpdate } from '../fixtures/seeds.js';
 import type { Mapping } from '../schema.js';
 import type { MappingTemplate, TemplateCollection } from './types.js';
 
@@ -25,26 +25,24 @@ const validation = [
   'return false;',
 ].join('\n');
 
-const add: TemplateCollection = {
-  ...ninetyNineMindsCustomerAdd,
-  description: '99minds customers that are not yet linked become hub customers with their loyalty data (points synced, balance, card, transaction journal).',
+/**
+ * The sync engine runs one TO_HUB collection per entity and decides create vs update by the link
+ * (sync type ADD_UPDATE), so the article's Add and Update tables ship as one collection: the Update
+ * table, which is the Add table plus Company and Comment.
+ */
+const addUpdate: TemplateCollection = {
+  ...ninetyNineMindsCustomerUpdate,
+  name: 'Customer Add/Update From 99minds to iPaaS.com',
+  description:
+    '99minds customers become hub customers with their loyalty data (points synced, balance, card, transaction journal); a linked customer is updated, never duplicated. Email, first and last name are required; phone and email must have 99minds\' formats.',
+  syncType: 'ADD_UPDATE',
   errorFilter: validation,
   collision: { method: 'UPDATE_AND_LINK', matchField: 'EmailAddress' },
-  triggers: ['create', 'webhook', 'poll', 'manual'],
+  triggers: ['create', 'update', 'webhook', 'poll', 'manual', 'init'],
   sortOrder: 10,
-  mappings: mappings(ninetyNineMindsCustomerAdd.mappings as Mapping[]),
-};
-
-const update: TemplateCollection = {
-  ...ninetyNineMindsCustomerUpdate,
-  description: 'Linked 99minds customers update their hub customer (same fields as Add plus Company and Comment); no duplicate is created.',
-  errorFilter: validation,
-  triggers: ['update', 'webhook', 'poll', 'manual'],
-  sortOrder: 11,
   mappings: mappings(ninetyNineMindsCustomerUpdate.mappings as Mapping[]),
 };
 
 export const ninetyNineMindsTemplates: MappingTemplate[] = [
-  { key: '99minds-003-customer-add-to-hub', system: 'ninety-nine-minds', seed: '003', summary: 'Customer Add From 99minds to iPaaS.com', collection: add },
-  { key: '99minds-003-customer-update-to-hub', system: 'ninety-nine-minds', seed: '003', summary: 'Customer Update From 99minds to iPaaS.com', collection: update },
+  { key: '99minds-003-customer-to-hub', system: 'ninety-nine-minds', seed: '003', summary: 'Customer Add/Update From 99minds to iPaaS.com', collection: addUpdate },
 ];
