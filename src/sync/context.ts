@@ -233,9 +233,28 @@ export class SyncContext {
     };
   }
 
+  private queuesReady: Promise<void> | null = null;
+  private queuesCreated = false;
+
+  /** pg-boss 10 inserts nothing into a queue that does not exist: create ours once per process. */
+  ensureQueues(): Promise<void> {
+    this.queuesReady ??= (async () => {
+      for (const name of ALL_QUEUES) {
+        if (!(await this.queue.getQueue(name))) await this.queue.createQueue(name).catch(() => undefined);
+      }
+      this.queuesCreated = true;
+    })().catch((error: unknown) => {
+      this.queuesReady = null;
+      throw error;
+    });
+    return this.queuesReady;
+  }
+
   /** Enqueues jobs inside `tx` (transactional outbox); keyed jobs already queued collapse. Returns how many were queued. */
   async enqueue(tx: Queryable, jobs: Enqueue[]): Promise<number> {
     if (jobs.length === 0) return 0;
+    // Not awaited here: on PGlite a query outside `tx` would wait for `tx` forever. Entry points call ensureQueues() first.
+    if (!this.queuesCreated) throw new Error('sync queues are not created yet: call ensureQueues() before enqueueing');
     const keys = jobs.filter((j) => j.key !== undefined).map((j) => j.key as string);
     const fresh = await claimJobKeys(tx, [...new Set(keys)]);
     const taken = new Set<string>();

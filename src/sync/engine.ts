@@ -47,7 +47,6 @@ export class SyncEngine {
   private timers: NodeJS.Timeout[] = [];
   private readonly nextPollAt = new Map<string, number>();
   private polling = false;
-  private queuesReady: Promise<void> | null = null;
   private stopped = false;
 
   constructor(deps: SyncEngineDeps) {
@@ -59,13 +58,7 @@ export class SyncEngine {
   }
 
   private ensureQueues(): Promise<void> {
-    this.queuesReady ??= (async () => {
-      for (const name of ALL_QUEUES) {
-        const existing = await this.ctx.queue.getQueue(name);
-        if (!existing) await this.ctx.queue.createQueue(name).catch(() => undefined);
-      }
-    })();
-    return this.queuesReady;
+    return this.ctx.ensureQueues();
   }
 
   private async handle(jobs: Array<{ id: string; data: AnyJob }>): Promise<void> {
@@ -135,6 +128,7 @@ export class SyncEngine {
 
   /** Polls one entity of one subscription now. Null when another process is polling it. */
   async pollNow(subscriptionId: string, entity: string): Promise<PollResult | null> {
+    await this.ensureQueues();
     const sub = await getSubscriptionInfo(this.ctx.db, subscriptionId);
     if (!sub) throw new SyncError('JCT_SYNC_NOT_FOUND', `No subscription with id ${subscriptionId}.`);
     return pollOnce(this.ctx, { tenantId: sub.tenantId, subscriptionId, entity });
@@ -148,15 +142,18 @@ export class SyncEngine {
     this.workerIds = [];
   }
 
-  enqueueManual(req: ManualSyncRequest) {
+  async enqueueManual(req: ManualSyncRequest) {
+    await this.ensureQueues();
     return enqueueManual(this.ctx, req);
   }
 
-  receiveWebhook(subscriptionId: string, call: InboundWebhook): Promise<WebhookAnswer> {
+  async receiveWebhook(subscriptionId: string, call: InboundWebhook): Promise<WebhookAnswer> {
+    await this.ensureQueues();
     return receiveWebhook(this.ctx, subscriptionId, call);
   }
 
-  replay(req: ReplayRequest) {
+  async replay(req: ReplayRequest) {
+    await this.ensureQueues();
     return replay(this.ctx, req);
   }
 

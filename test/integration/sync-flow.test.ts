@@ -25,7 +25,7 @@ describe(`sync end to end on ${backend}`, () => {
     });
     expect(answer.status).toBe(202);
 
-    const created = await eventually(() => erp.records.all('contact')[0], 20_000, 'record in B');
+    const created = (await eventually(() => erp.records.all('contact')[0], 20_000, 'record in B'))!;
     expect(created.data).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
     await h.engine.drain();
     expect(await hubCount(h)).toBe(1);
