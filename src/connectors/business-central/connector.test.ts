@@ -291,6 +291,38 @@ describe('business-central connector against its simulator', () => {
     expect((sim.stats.byRoute[route] ?? 0) - batchesBefore).toBe(2);
   });
 
+  it('sends every request through ctx.gate and shares the token between connector instances', async () => {
+    let gated = 0;
+    const ctx = context(sim.subscriptionSettings);
+    const counting: ConnectorContext = { ...ctx, gate: (request) => ((gated += 1), request()) };
+    const a = businessCentral.create(counting);
+    await a.list('customer', {});
+    const tokens = sim.tokensIssued();
+    const requestsBefore = sim.stats.requests;
+    const gatedBefore = gated;
+    const b = businessCentral.create(counting);
+    await b.list('contact', { pageSize: 3 });
+    await b.get('customer', (sim.data.customers()[1] as { no: string }).no);
+    expect(sim.tokensIssued()).toBe(tokens);
+    expect(gated - gatedBefore).toBe(sim.stats.requests - requestsBefore);
+  });
+
+  it('keeps polling pages consistent when records change between pages', async () => {
+    const since = new Date(Date.now() + 10).toISOString();
+    await new Promise((r) => setTimeout(r, 15));
+    const ids = sim.data.customers().slice(30, 35).map((c) => sim.data.modifyCustomer(c.id, { county: 'Poll' }).id);
+    const seen: string[] = [];
+    let page = await connector.poll('customer', { since, pageSize: 2 });
+    seen.push(...page.records.map((r) => String(r.data.Id)));
+    sim.data.modifyCustomer(ids[0] as string, { county: 'Poll again' });
+    while (page.next) {
+      page = await connector.poll('customer', { since, cursor: page.next, pageSize: 2 });
+      seen.push(...page.records.map((r) => String(r.data.Id)));
+    }
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(seen[seen.length - 1]).toBe(ids[0]);
+  });
+
   it('finds customers by email', async () => {
     const c = sim.data.customers()[12] as { email: string; no: string };
     const found = await connector.findBy('customer', 'EMail', c.email);

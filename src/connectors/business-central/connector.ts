@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConnectorError, type ConnectionCheck, type Connector, type ConnectorContext, type ExternalRecord, type Page } from '../types.js';
 import { BusinessCentralTokenProvider } from './auth.js';
-import { BusinessCentralClient, odataString, type BatchOperation, type BcRow } from './client.js';
+import { BcRow, BusinessCentralClient, odataString, parseBody, type BatchOperation } from './client.js';
 import {
   BC_WEB_SERVICES,
   contactFromApi,
@@ -21,6 +22,36 @@ import { BusinessCentralSettingsSchema, defaultTokenUrl, type BusinessCentralSet
 import { businessCentralWebhooks } from './webhooks.js';
 
 const Since = z.string().datetime({ offset: true });
+
+/** A single entity body, checked at the boundary. */
+function row(body: unknown, what: string): BcRow {
+  return parseBody(BcRow, body, what);
+}
+
+/**
+ * Token providers are shared by connectors of the same subscription and credentials, so a new connector
+ * instance (one per job) does not ask Entra for a new token.
+ */
+const sharedProviders = new Map<string, BusinessCentralTokenProvider>();
+
+function tokenProviderFor(ctx: ConnectorContext, settings: BusinessCentralSettings): BusinessCentralTokenProvider {
+  const tokenUrl = settings.tokenUrl ?? defaultTokenUrl(settings.tenantId);
+  const key = [ctx.subscriptionId, tokenUrl, settings.clientId, settings.scope, createHash('sha256').update(settings.clientSecret).digest('hex')].join('\n');
+  let provider = sharedProviders.get(key);
+  if (!provider) {
+    if (sharedProviders.size > 500) sharedProviders.clear();
+    provider = new BusinessCentralTokenProvider({
+      tokenUrl,
+      tenantId: settings.tenantId,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      scope: settings.scope,
+      gate: (fn) => ctx.gate(fn),
+    });
+    sharedProviders.set(key, provider);
+  }
+  return provider;
+}
 
 /** API v2.0 property names for `findBy` on customers (mapping name → API name). */
 const CUSTOMER_API_FIELDS: Record<string, string> = {
@@ -64,14 +95,7 @@ export class BusinessCentralConnector implements Connector {
 
   constructor(private readonly ctx: ConnectorContext) {
     this.settings = parseSettings(ctx);
-    this.auth = new BusinessCentralTokenProvider({
-      tokenUrl: this.settings.tokenUrl ?? defaultTokenUrl(this.settings.tenantId),
-      tenantId: this.settings.tenantId,
-      clientId: this.settings.clientId,
-      clientSecret: this.settings.clientSecret,
-      scope: this.settings.scope,
-      gate: (fn) => ctx.gate(fn),
-    });
+    this.auth = tokenProviderFor(ctx, this.settings);
     this.client = new BusinessCentralClient(ctx, this.settings, this.auth);
     this.webhooks = businessCentralWebhooks(this.client);
   }
@@ -175,7 +199,7 @@ export class BusinessCentralConnector implements Connector {
   private async getApiRow(collection: 'customers' | 'contacts', key: string): Promise<BcRow | null> {
     const root = await this.client.companyApiRoot();
     try {
-      if (GUID.test(key)) return (await this.client.request('GET', `${root}/${collection}(${key})`, { what: `read ${collection} ${key}` })).body as BcRow;
+      if (GUID.test(key)) return row((await this.client.request('GET', `${root}/${collection}(${key})`, { what: `read ${collection} ${key}` })).body, `read ${collection} ${key}`);
       const rows = await this.client.getAll(`${root}/${collection}?$filter=${encodeURIComponent(`number eq ${odataString(key)}`)}`, `read ${collection} ${key}`);
       return rows[0] ?? null;
     } catch (error) {
@@ -190,7 +214,7 @@ export class BusinessCentralConnector implements Connector {
 
   private async getCard(no: string): Promise<BcRow | null> {
     try {
-      return (await this.client.request('GET', this.cardUrl(no), { what: `read customer card ${no}` })).body as BcRow;
+      return row((await this.client.request('GET', this.cardUrl(no), { what: `read customer card ${no}` })).body, `read customer card ${no}`);
     } catch (error) {
       if (error instanceof ConnectorError && error.kind === 'not_found') return null;
       throw error;
@@ -207,15 +231,15 @@ export class BusinessCentralConnector implements Connector {
 
   async get(entity: string, externalId: string): Promise<ExternalRecord | null> {
     if (entity === 'customer' || entity === 'company') {
-      const row = await this.getApiRow('customers', externalId);
-      if (!row) return null;
-      const record = customerFromApi(row);
+      const found = await this.getApiRow('customers', externalId);
+      if (!found) return null;
+      const record = customerFromApi(found);
       const card = await this.getCard(String(record.data.No));
       return card ? mergeCard(record, card) : record;
     }
     if (entity === 'contact') {
-      const row = await this.getApiRow('contacts', stripContactSuffix(externalId));
-      return row ? contactFromApi(row) : null;
+      const found = await this.getApiRow('contacts', stripContactSuffix(externalId));
+      return found ? contactFromApi(found) : null;
     }
     const page = this.pageEntity(entity);
     if (!page) throw unsupported(entity, 'reading (unknown entity)');
@@ -226,7 +250,7 @@ export class BusinessCentralConnector implements Connector {
         const rows = await this.client.getAll(`${this.client.companyRoot}/${page.service}?$filter=${encodeURIComponent(filter)}`, `read ${entity} ${externalId}`);
         return rows[0] ? pageRecord(page, rows[0]) : null;
       }
-      const body = (await this.client.request('GET', this.pageKeyUrl(page, externalId), { what: `read ${entity} ${externalId}` })).body as BcRow;
+      const body = row((await this.client.request('GET', this.pageKeyUrl(page, externalId), { what: `read ${entity} ${externalId}` })).body, `read ${entity} ${externalId}`);
       return pageRecord(page, body);
     } catch (error) {
       if (error instanceof ConnectorError && error.kind === 'not_found') return null;
@@ -239,11 +263,11 @@ export class BusinessCentralConnector implements Connector {
   async create(entity: string, data: Record<string, unknown>): Promise<ExternalRecord> {
     if (entity === 'customer') {
       const response = await this.client.request('POST', `${this.client.companyRoot}/CustomerCard`, { body: toCustomerCard(data), what: 'create customer' });
-      return customerFromCard(response.body as BcRow);
+      return customerFromCard(row(response.body, 'customer card'));
     }
     if (entity === 'contact') {
       const response = await this.client.request('POST', `${await this.client.companyApiRoot()}/contacts`, { body: toContactApi(data), what: 'create contact' });
-      return contactFromApi(response.body as BcRow);
+      return contactFromApi(row(response.body, 'contact'));
     }
     throw unsupported(entity, 'create');
   }
@@ -252,9 +276,9 @@ export class BusinessCentralConnector implements Connector {
     if (entity === 'customer') {
       let no = externalId;
       if (GUID.test(externalId)) {
-        const row = await this.getApiRow('customers', externalId);
-        if (!row) throw new ConnectorError('not_found', BC_ERROR_CODES.notFound, `Customer ${externalId} does not exist in Business Central: it may have been deleted; relink or recreate it.`);
-        no = String(row.number ?? '');
+        const existing = await this.getApiRow('customers', externalId);
+        if (!existing) throw new ConnectorError('not_found', BC_ERROR_CODES.notFound, `Customer ${externalId} does not exist in Business Central: it may have been deleted; relink or recreate it.`);
+        no = String(existing.number ?? '');
       }
       let etag = options.etag;
       if (!etag) {
@@ -265,19 +289,19 @@ export class BusinessCentralConnector implements Connector {
       const body = toCustomerCard(data);
       if (body.No === no) delete body.No;
       const response = await this.client.request('PATCH', this.cardUrl(no), { body, headers: { 'if-match': etag }, what: `update customer ${no}` });
-      const record = customerFromCard(response.body as BcRow);
+      const record = customerFromCard(row(response.body, 'customer card'));
       return { ...record, id: GUID.test(externalId) ? externalId : record.id };
     }
     if (entity === 'contact') {
       const key = stripContactSuffix(externalId);
-      const row = await this.getApiRow('contacts', key);
-      if (!row) throw new ConnectorError('not_found', BC_ERROR_CODES.notFound, `Contact ${key} does not exist in Business Central.`);
-      const current = contactFromApi(row);
+      const existing = await this.getApiRow('contacts', key);
+      if (!existing) throw new ConnectorError('not_found', BC_ERROR_CODES.notFound, `Contact ${key} does not exist in Business Central.`);
+      const current = contactFromApi(existing);
       const body = toContactApi(data, current.data);
       if (body.number === current.data.No) delete body.number;
       const url = `${await this.client.companyApiRoot()}/contacts(${String(current.data.Id)})`;
       const response = await this.client.request('PATCH', url, { body, headers: { 'if-match': options.etag ?? current.etag ?? '*' }, what: `update contact ${key}` });
-      return contactFromApi(response.body as BcRow);
+      return contactFromApi(row(response.body, 'contact'));
     }
     throw unsupported(entity, 'update');
   }
