@@ -100,6 +100,13 @@ function tokenError(error: unknown): ConnectorError {
       { status: error.status, field: known?.field, cause: error },
     );
   }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new ConnectorError('auth', BC_ERROR_CODES.tokenRequestFailed, `The token endpoint refused the client (HTTP ${error.status}): ${HINTS.invalid_client?.hint ?? ''}.`, {
+      status: error.status,
+      field: 'clientSecret',
+      cause: error,
+    });
+  }
   if (error instanceof oauth.OperationProcessingError) {
     const cause: unknown = error.cause;
     const status = cause instanceof Response ? cause.status : undefined;
