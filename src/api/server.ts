@@ -7,6 +7,7 @@ import { registerApiKeyAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler } from './problem.js';
 import { hubRecordRoutes } from './routes/hub-records.js';
+import { mappingCollectionRoutes } from './routes/mapping-collections.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { templateRoutes } from './routes/templates.js';
 
@@ -50,6 +51,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
 
   await app.register(hubRecordRoutes, { prefix: '/api/v1' });
   await app.register(subscriptionRoutes, { prefix: '/api/v1' });
+  await app.register(mappingCollectionRoutes, { prefix: '/api/v1' });
   await app.register(templateRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -28,3 +28,4 @@ export {
   modelForTable,
   type ExternalLink,
 } from './links.js';
+export { linkLookups } from './lookups.js';
