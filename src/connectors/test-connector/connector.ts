@@ -6,9 +6,11 @@ import {
   type ConnectorContext,
   type ConnectorDefinition,
   type ExternalRecord,
+  type InboundWebhook,
   type Page,
+  type WebhookReceipt,
 } from '../types.js';
-import { etagOf, type TestRecord } from './store.js';
+import { copyData, etagOf, type RecordView } from './store.js';
 import { buildTestSystem, isTestEntity, lookupTestSystem, type TestSystem, type TestSystemInternal, type TestSystemOptions } from './system.js';
 
 export const TEST_DEFAULT_PAGE_SIZE = 100;
@@ -19,9 +21,12 @@ export type TestSettings = z.infer<typeof TestSettings>;
 
 const PollCursor = z.tuple([z.string(), z.string()]);
 
-function toExternal(record: TestRecord): ExternalRecord {
-  return { id: record.id, data: { id: record.id, ...record.data }, modifiedAt: record.modifiedAt, etag: record.etag };
-}
+/** Stored record → ExternalRecord in one copy: data gets the id first, then the stored fields. */
+const toExternal: RecordView<ExternalRecord> = (rec) => {
+  const data: Record<string, unknown> = { id: rec.id };
+  for (const key in rec.data) data[key] = copyData(rec.data[key]);
+  return { id: rec.id, data, modifiedAt: rec.modifiedAt, etag: etagOf(rec.version) };
+};
 
 function pageSizeOf(pageSize: number | undefined): number {
   if (pageSize === undefined) return TEST_DEFAULT_PAGE_SIZE;
@@ -106,9 +111,9 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
     const data = withoutId(row);
     sys.checkWrite(name, 'create', data);
     const store = sys.store(name);
-    const created = store.insert(store.nextId(), data, sys.nowIso());
+    const created = store.insert(store.nextId(), data, sys.nowIso(), toExternal);
     sys.countWrite(name, created.id, 'creates');
-    return toExternal(created);
+    return created;
   };
 
   return {
@@ -125,15 +130,14 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
 
     get: (entity, externalId) =>
       call('get', entity, (sys) => {
-        const record = sys.store(entityOf(entity)).get(externalId);
-        return record ? toExternal(record) : null;
+        return sys.store(entityOf(entity)).get(externalId, toExternal) ?? null;
       }),
 
     list: (entity, options) =>
       call('list', entity, (sys): Page => {
         const store = sys.store(entityOf(entity));
-        const result = store.list(decodeListCursor(options.cursor), pageSizeOf(options.pageSize));
-        const page: Page = { records: result.records.map(toExternal), total: store.size };
+        const result = store.list(decodeListCursor(options.cursor), pageSizeOf(options.pageSize), toExternal);
+        const page: Page = { records: result.records, total: store.size };
         if (result.next !== undefined) page.next = String(result.next);
         return page;
       }),
@@ -141,13 +145,13 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
     poll: (entity, options) =>
       call('poll', entity, (sys): Page => {
         const store = sys.store(entityOf(entity));
-        const result = store.poll(normalizeSince(options.since), decodePollCursor(options.cursor), pageSizeOf(options.pageSize));
-        const page: Page = { records: result.records.map(toExternal) };
+        const result = store.poll(normalizeSince(options.since), decodePollCursor(options.cursor), pageSizeOf(options.pageSize), toExternal);
+        const page: Page = { records: result.records };
         if (result.next) page.next = encodePollCursor(result.next);
         return page;
       }),
 
-    findBy: (entity, field, value) => call('findBy', entity, (sys) => sys.store(entityOf(entity)).findBy(field, value).map(toExternal)),
+    findBy: (entity, field, value) => call('findBy', entity, (sys) => sys.store(entityOf(entity)).findBy(field, value, toExternal)),
 
     create: (entity, data) => call('create', entity, (sys) => createOne(sys, entity, data)),
 
@@ -166,10 +170,10 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
         const changes = withoutId(data);
         // permanentErrorWhen sees the record as it would be stored; the duplicate check only looks at a changed email.
         sys.checkWrite(name, 'update', sys.faults.permanentErrorWhen ? { ...current.data, ...changes } : changes, externalId);
-        const updated = store.update(externalId, changes, sys.nowIso());
+        const updated = store.update(externalId, changes, sys.nowIso(), false, toExternal);
         if (!updated) throw new ConnectorError('not_found', 'TEST_NOT_FOUND', `${name} ${externalId} does not exist.`, { status: 404 });
         sys.countWrite(name, externalId, 'updates');
-        return toExternal(updated);
+        return updated;
       }),
 
     delete: (entity, externalId) =>
@@ -198,6 +202,23 @@ export function createTestConnector(ctx: ConnectorContext): Connector {
   };
 }
 
+const TestWebhookBody = z.object({
+  clientState: z.string().optional(),
+  notifications: z.array(z.object({ entity: z.enum(['contact', 'company']), externalId: z.string().min(1), change: z.enum(['created', 'updated', 'deleted']) })),
+});
+
+/** Parses `{ clientState?, notifications: [{ entity, externalId, change }] }` (e.g. built from `system.onChange`). */
+export function receiveTestWebhook(call: InboundWebhook): WebhookReceipt {
+  const parsed = TestWebhookBody.safeParse(call.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: 'rejected', reason: `not a test system webhook: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`.trim() };
+  }
+  const receipt: WebhookReceipt = { kind: 'notifications', notifications: parsed.data.notifications };
+  if (parsed.data.clientState !== undefined) receipt.clientState = parsed.data.clientState;
+  return receipt;
+}
+
 const capabilities = { read: true, poll: true, create: true, update: true, delete: true, webhook: false, initialize: true };
 
 /** Definition of system `test`: the in-memory system the sync engine is developed and benchmarked against. */
@@ -221,6 +242,7 @@ export const testConnector: ConnectorDefinition = {
   ],
   throttle: { requests: 10_000, perSeconds: 1, concurrency: 16 },
   create: createTestConnector,
+  receiveWebhook: receiveTestWebhook,
 };
 
 /**

@@ -1,4 +1,4 @@
-export { createTestSystem, createTestConnector, testConnector, TestSettings, TEST_DEFAULT_PAGE_SIZE, TEST_MAX_PAGE_SIZE } from './connector.js';
+export { createTestSystem, createTestConnector, receiveTestWebhook, testConnector, TestSettings, TEST_DEFAULT_PAGE_SIZE, TEST_MAX_PAGE_SIZE } from './connector.js';
 export {
   getTestSystem,
   TEST_ENTITIES,
@@ -6,6 +6,7 @@ export {
   type PermanentErrorRule,
   type PermanentErrorVerdict,
   type TestCall,
+  type TestChange,
   type TestEntityName,
   type TestFaults,
   type TestMethod,

@@ -17,7 +17,8 @@ export interface TestRecord {
   etag: string;
 }
 
-interface Stored {
+/** The live stored record handed to a view (never hand it out: views copy). */
+export interface Stored {
   id: string;
   data: Record<string, unknown>;
   modifiedAt: string;
@@ -37,6 +38,18 @@ interface TimelineEntry {
 export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
+
+/** Turns a stored record into what a caller gets (always a copy). */
+export type RecordView<V> = (rec: Readonly<Stored>, entity: string) => V;
+
+export const asTestRecord: RecordView<TestRecord> = (rec, entity) => ({
+  id: rec.id,
+  entity,
+  data: copyData(rec.data),
+  modifiedAt: rec.modifiedAt,
+  version: rec.version,
+  etag: etagOf(rec.version),
+});
 
 /** Deep copy of JSON-like data; much cheaper than structuredClone for small records. */
 export function copyData<T>(value: T): T {
@@ -89,9 +102,9 @@ export class EntityStore {
     return this.byId.has(id);
   }
 
-  get(id: string): TestRecord | undefined {
+  get<V>(id: string, view: RecordView<V>): V | undefined {
     const rec = this.byId.get(id);
-    return rec ? this.snapshot(rec) : undefined;
+    return rec ? view(rec, this.entity) : undefined;
   }
 
   /** The live record without copying (internal use: do not mutate). */
@@ -99,7 +112,7 @@ export class EntityStore {
     return this.byId.get(id);
   }
 
-  insert(id: string, data: Record<string, unknown>, modifiedAt: string): TestRecord {
+  insert<V>(id: string, data: Record<string, unknown>, modifiedAt: string, view: RecordView<V>): V {
     if (this.byId.has(id)) throw new Error(`${this.entity} ${id} already exists`);
     this.seq += 1;
     const rec: Stored = { id, data: copyData(data), modifiedAt, version: 1, seq: this.seq, deleted: false };
@@ -107,11 +120,11 @@ export class EntityStore {
     this.order.push(rec);
     this.addToTimeline(rec);
     this.indexAdd(rec);
-    return this.snapshot(rec);
+    return view(rec, this.entity);
   }
 
   /** Merges `data` into the record (or replaces it with `replace`); bumps version and modifiedAt. */
-  update(id: string, data: Record<string, unknown>, modifiedAt: string, replace = false): TestRecord | undefined {
+  update<V>(id: string, data: Record<string, unknown>, modifiedAt: string, replace: boolean, view: RecordView<V>): V | undefined {
     const rec = this.byId.get(id);
     if (!rec) return undefined;
     this.indexRemove(rec);
@@ -121,7 +134,7 @@ export class EntityStore {
     this.staleInTimeline += 1;
     this.addToTimeline(rec);
     this.indexAdd(rec);
-    return this.snapshot(rec);
+    return view(rec, this.entity);
   }
 
   delete(id: string): boolean {
@@ -149,14 +162,14 @@ export class EntityStore {
     this.indexes.clear();
   }
 
-  all(): TestRecord[] {
-    const out: TestRecord[] = [];
-    for (const rec of this.byId.values()) out.push(this.snapshot(rec));
+  all<V>(view: RecordView<V>): V[] {
+    const out: V[] = [];
+    for (const rec of this.byId.values()) out.push(view(rec, this.entity));
     return out;
   }
 
   /** Records in insertion order after `afterSeq`; `next` is the seq to continue from. */
-  list(afterSeq: number, pageSize: number): { records: TestRecord[]; next?: number } {
+  list<V>(afterSeq: number, pageSize: number, view: RecordView<V>): { records: V[]; next?: number } {
     const order = this.order;
     let lo = 0;
     let hi = order.length;
@@ -165,13 +178,13 @@ export class EntityStore {
       if ((order[mid] as Stored).seq <= afterSeq) lo = mid + 1;
       else hi = mid;
     }
-    const records: TestRecord[] = [];
+    const records: V[] = [];
     let i = lo;
     let last = afterSeq;
     for (; i < order.length && records.length < pageSize; i++) {
       const rec = order[i] as Stored;
       if (rec.deleted) continue;
-      records.push(this.snapshot(rec));
+      records.push(view(rec, this.entity));
       last = rec.seq;
     }
     while (i < order.length && (order[i] as Stored).deleted) i++;
@@ -182,11 +195,12 @@ export class EntityStore {
    * Records with (modifiedAt, id) ≥ (since, "") — or strictly after `after` when continuing — in
    * ascending (modifiedAt, id) order. `next` is the key of the last record returned when more follow.
    */
-  poll(
+  poll<V>(
     since: string,
     after: { modifiedAt: string; id: string } | undefined,
     pageSize: number,
-  ): { records: TestRecord[]; next?: { modifiedAt: string; id: string } } {
+    view: RecordView<V>,
+  ): { records: V[]; next?: { modifiedAt: string; id: string } } {
     this.prepareTimeline();
     const tl = this.timeline;
     let lo = 0;
@@ -198,23 +212,23 @@ export class EntityStore {
       if (before) lo = mid + 1;
       else hi = mid;
     }
-    const records: TestRecord[] = [];
+    const records: V[] = [];
     let i = lo;
     let lastKey: { modifiedAt: string; id: string } | undefined;
     for (; i < tl.length && records.length < pageSize; i++) {
       const e = tl[i] as TimelineEntry;
       if (!this.isLive(e) || e.modifiedAt < since) continue;
-      records.push(this.snapshot(e.rec));
+      records.push(view(e.rec, this.entity));
       lastKey = { modifiedAt: e.modifiedAt, id: e.id };
     }
     while (i < tl.length && !this.isLive(tl[i] as TimelineEntry)) i++;
     return i < tl.length && lastKey ? { records, next: lastKey } : { records };
   }
 
-  findBy(field: string, value: string): TestRecord[] {
+  findBy<V>(field: string, value: string, view: RecordView<V>): V[] {
     if (field === 'id') {
       const rec = this.byId.get(value);
-      return rec ? [this.snapshot(rec)] : [];
+      return rec ? [view(rec, this.entity)] : [];
     }
     let index = this.indexes.get(field);
     if (!index) {
@@ -224,10 +238,10 @@ export class EntityStore {
     }
     const ids = index.get(this.normalize(field, value));
     if (!ids) return [];
-    const out: TestRecord[] = [];
+    const out: V[] = [];
     for (const id of ids) {
       const rec = this.byId.get(id);
-      if (rec) out.push(this.snapshot(rec));
+      if (rec) out.push(view(rec, this.entity));
     }
     return out;
   }
@@ -235,11 +249,7 @@ export class EntityStore {
   /** True when a live record other than `exceptId` has this email (case-insensitive). */
   emailTaken(email: string, exceptId?: string): boolean {
     if (!this.emailField) return false;
-    return this.findBy(this.emailField, email).some((r) => r.id !== exceptId);
-  }
-
-  private snapshot(rec: Stored): TestRecord {
-    return { id: rec.id, entity: this.entity, data: copyData(rec.data), modifiedAt: rec.modifiedAt, version: rec.version, etag: etagOf(rec.version) };
+    return this.findBy(this.emailField, email, (rec) => rec.id).some((id) => id !== exceptId);
   }
 
   private isLive(e: TimelineEntry): boolean {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectorError, type ConnectorContext, type ConnectorDefinition, type Connector } from '../types.js';
 import { createRng, fakeCompanyName, fakePerson } from '../simulator-kit/index.js';
-import { EntityStore, type TestRecord } from './store.js';
+import { asTestRecord, EntityStore, type TestRecord } from './store.js';
 
 /** Entities of the test system. */
 export const TEST_ENTITIES = ['contact', 'company'] as const;
@@ -91,6 +91,13 @@ export interface TestRecordStore {
   clear(entity?: TestEntityName): void;
 }
 
+/** A change to a record of the test system (through the connector or `records`). */
+export interface TestChange {
+  entity: TestEntityName;
+  id: string;
+  change: 'created' | 'updated' | 'deleted';
+}
+
 export interface TestSystemOptions {
   /** Registry key; a subscription with settings `{ systemKey }` talks to this instance. Default: `test-<n>`. */
   systemKey?: string;
@@ -117,6 +124,11 @@ export interface TestSystem {
   resetStats(): void;
   /** A connector on this instance with a pass-through gate (for tests that don't run the sync engine). */
   connector(ctx?: Partial<ConnectorContext>): Connector;
+  /**
+   * Calls `listener` after every record change (connector writes and `records` writes), e.g. to turn changes
+   * into webhook calls for `testConnector.receiveWebhook`. Returns an unsubscribe function.
+   */
+  onChange(listener: (change: TestChange) => void): () => void;
   /** Removes the instance from the registry. */
   dispose(): void;
 }
@@ -172,6 +184,10 @@ export function buildTestSystem(options: TestSystemOptions, definition: Connecto
   };
   const faults: TestFaults = { ...defaultFaults(), ...options.faults };
   const stats = emptyStats();
+  const listeners: Array<(change: TestChange) => void> = [];
+  const emit = (entity: TestEntityName, id: string, change: TestChange['change']): void => {
+    for (const listener of listeners) listener({ entity, id, change });
+  };
   let failCounter = 0;
   let throttleCounter = 0;
   let blockedUntil = 0;
@@ -244,18 +260,25 @@ export function buildTestSystem(options: TestSystemOptions, definition: Connecto
   const records: TestRecordStore = {
     insert(entity, data, opts = {}) {
       const store = storeOf(entity);
-      return store.insert(opts.id ?? store.nextId(), stripId(data), normalizeIso(opts.modifiedAt));
+      const inserted = store.insert(opts.id ?? store.nextId(), stripId(data), normalizeIso(opts.modifiedAt), asTestRecord);
+      emit(entity, inserted.id, 'created');
+      return inserted;
     },
     update(entity, id, data, opts = {}) {
-      const updated = storeOf(entity).update(id, stripId(data), normalizeIso(opts.modifiedAt), opts.replace ?? false);
+      const updated = storeOf(entity).update(id, stripId(data), normalizeIso(opts.modifiedAt), opts.replace ?? false, asTestRecord);
       if (!updated) throw new Error(`${entity} ${id} not found`);
+      emit(entity, id, 'updated');
       return updated;
     },
-    delete: (entity, id) => storeOf(entity).delete(id),
-    get: (entity, id) => storeOf(entity).get(id),
-    all: (entity) => storeOf(entity).all(),
+    delete(entity, id) {
+      const deleted = storeOf(entity).delete(id);
+      if (deleted) emit(entity, id, 'deleted');
+      return deleted;
+    },
+    get: (entity, id) => storeOf(entity).get(id, asTestRecord),
+    all: (entity) => storeOf(entity).all(asTestRecord),
     count: (entity) => storeOf(entity).size,
-    findBy: (entity, field, value) => storeOf(entity).findBy(field, value),
+    findBy: (entity, field, value) => storeOf(entity).findBy(field, value, asTestRecord),
     clear(entity) {
       if (entity) storeOf(entity).clear();
       else for (const e of TEST_ENTITIES) stores[e].clear();
@@ -288,6 +311,13 @@ export function buildTestSystem(options: TestSystemOptions, definition: Connecto
         gate: ctx.gate ?? (<T>(request: () => Promise<T>) => request()),
         log: ctx.log ?? { info: () => undefined, warn: () => undefined },
       });
+    },
+    onChange(listener) {
+      listeners.push(listener);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
     },
     dispose() {
       if (registry.get(systemKey) === system) registry.delete(systemKey);
@@ -345,6 +375,7 @@ export function buildTestSystem(options: TestSystemOptions, definition: Connecto
         stats.writes.set(id, w);
       }
       w[kind] += 1;
+      if (listeners.length > 0 && isTestEntity(entity)) emit(entity, id, kind === 'creates' ? 'created' : kind === 'updates' ? 'updated' : 'deleted');
     },
   };
 
