@@ -6,6 +6,7 @@ import {
   deleteHubRecord,
   findHubRecordsByField,
   findLinkByExternalId,
+  findLinkByHubId,
   getHubRecord,
   linkExternalId,
   updateHubRecord,
@@ -27,6 +28,8 @@ export interface InboundOutcome {
   hubId: string | null;
   /** Set when the hub record changed: fan out to the other subscriptions. */
   changed?: { hubId: string; version: number; model: string };
+  /** Shown on the (successful) transfer: something the user should know. */
+  warning?: string;
 }
 
 export interface MappedInbound {
@@ -105,9 +108,20 @@ export async function applyToHub(tx: Queryable, item: MappedInbound, state: Inbo
         case 'UPDATE_AND_NO_LINK':
           return update(first.id, 'update-no-link');
         case 'REMAP_AND_LINK':
-        case 'UPDATE_AND_LINK':
+        case 'UPDATE_AND_LINK': {
+          // Links are one-to-one: when the match is already linked to another record of this
+          // subscription (two Contacts sharing an email), update it without a link instead of failing.
+          const taken = await findLinkByHubId(tx, item.subscriptionId, model, first.id);
+          if (taken && taken.externalId !== item.externalId) {
+            const outcome = await update(first.id, 'update-no-link');
+            return {
+              ...outcome,
+              warning: `${item.entity} ${item.externalId} matched ${model} ${first.id} on ${matchField} "${value}", which is already linked to ${taken.externalId}; it was updated without a link, so later changes match by ${matchField} again and duplicate records may result if ${matchField} changes.`,
+            };
+          }
           await linkExternalId(tx, { tenantId: item.tenantId, subscriptionId: item.subscriptionId, model, hubId: first.id, externalId: item.externalId });
           return update(first.id, c.collision.method === 'REMAP_AND_LINK' ? 'remap-link' : 'update-link');
+        }
       }
     }
   }
@@ -250,7 +264,7 @@ export async function processInbound(ctx: SyncContext, job: InboundJob): Promise
       if (outcome.status === 'success') {
         await saveInboundStates(tx, job.subscriptionId, job.entity, [{ externalId, modifiedAt: record.modifiedAt ?? null, hash: item.sourceHash, hubId: outcome.hubId }]);
       }
-      await ctx.writeTransfers(tx, [{ ...base, status: outcome.status, action: outcome.action, hubId: outcome.hubId, durationMs: ctx.now() - startedAt, finished: true }]);
+      await ctx.writeTransfers(tx, [{ ...base, status: outcome.status, action: outcome.action, hubId: outcome.hubId, errorMessage: outcome.warning ?? null, durationMs: ctx.now() - startedAt, finished: true }]);
       if (outcome.changed) {
         await fanOut(ctx, tx, [{ tenantId: job.tenantId, ...outcome.changed, origin: job.subscriptionId, trigger: job.trigger, triggeredAt: job.triggeredAt }]);
       }
