@@ -160,7 +160,8 @@ export function createNinetyNineMindsConnector(ctx: ConnectorContext): Connector
     options: { query?: Record<string, string | number | undefined>; body?: unknown } = {},
   ): Promise<z.infer<T>> {
     const s = settings();
-    const url = new URL(path, s.apiUrl.endsWith('/') ? s.apiUrl : `${s.apiUrl}/`);
+    // Relative to apiUrl, so a base with a path prefix (a proxy) keeps it.
+    const url = new URL(path.replace(/^\//, ''), s.apiUrl.endsWith('/') ? s.apiUrl : `${s.apiUrl}/`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return ctx.gate(async () => {
       let response: Response;

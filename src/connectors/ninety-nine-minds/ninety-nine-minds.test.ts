@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, type Connector, type ConnectorContext, type InboundWebhook, type WebhookReceipt } from '../types.js';
 import {
+  mapNinetyNineMindsError,
   ninetyNineMinds,
   startNinetyNineMindsSimulator,
   verifyNinetyNineMindsWebhookKey,
@@ -64,6 +65,25 @@ describe('99minds definition', () => {
     expect(schema.safeParse({ apiKey: 'k' }).success).toBe(false);
     expect(schema.safeParse({ apiKey: 'k', storeReferenceId: 's', apiUrl: 'not a url' }).success).toBe(false);
     expect(schema.safeParse({ apiKey: 'k', storeReferenceId: 's', pageSize: 1000 }).success).toBe(false);
+  });
+});
+
+describe('99minds error mapping', () => {
+  it('maps statuses and bodies to ConnectorError kinds and codes', () => {
+    const now = Date.parse('2026-05-01T12:00:00Z');
+    expect(mapNinetyNineMindsError(401, { code: 401, message: 'Invalid API key.' }, null, 'x', now)).toMatchObject({ kind: 'auth', code: 'NINETYNINE_AUTH' });
+    expect(mapNinetyNineMindsError(403, { message: 'scope' }, null, 'x', now)).toMatchObject({ kind: 'permanent', code: 'NINETYNINE_FORBIDDEN' });
+    expect(mapNinetyNineMindsError(404, undefined, null, 'x', now)).toMatchObject({ kind: 'not_found' });
+    expect(mapNinetyNineMindsError(409, { errors: [{ field: 'email', message: 'taken' }] }, null, 'x', now)).toMatchObject({ kind: 'duplicate', field: 'email' });
+    expect(mapNinetyNineMindsError(429, {}, 'Fri, 01 May 2026 12:00:30 GMT', 'x', now)).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
+    expect(mapNinetyNineMindsError(429, {}, null, 'x', now)).toMatchObject({ kind: 'rate_limited', retryAfterMs: 1000 });
+    expect(mapNinetyNineMindsError(429, { error_code: 'DAILY_LIMIT_EXCEEDED' }, '3600', 'x', now)).toMatchObject({ kind: 'quota', resetAt: '2026-05-01T13:00:00.000Z' });
+    const validation = mapNinetyNineMindsError(422, { message: 'Validation failed', errors: [{ field: 'phone', message: 'bad phone' }] }, null, 'creating the customer', now);
+    expect(validation).toMatchObject({ kind: 'permanent', code: 'NINETYNINE_VALIDATION', field: 'phone' });
+    expect(validation.message).toBe('99minds rejected creating the customer (field "phone"): phone: bad phone. Phone must be numeric or international format, e.g. +1XXXXXXXXXX.');
+    expect(mapNinetyNineMindsError(400, { message: 'Bad request' }, null, 'x', now)).toMatchObject({ kind: 'permanent', field: undefined });
+    expect(mapNinetyNineMindsError(502, 'gateway', null, 'x', now)).toMatchObject({ kind: 'transient', status: 502 });
+    expect(mapNinetyNineMindsError(418, {}, null, 'x', now)).toMatchObject({ kind: 'permanent', code: 'NINETYNINE_HTTP_ERROR' });
   });
 });
 
