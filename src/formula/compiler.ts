@@ -45,7 +45,7 @@ const PRIMITIVE = new Set<Kind>(['int', 'double', 'string', 'bool', 'char']);
 /** Runtime helpers visible to generated code (by these fixed names). */
 const RT_NAMES = [
   'g', 's', 'st', 'add', 'sub', 'mul', 'div', 'mod', 'idiv', 'imod', 'neg', 'plus', 'eq', 'lt', 'gt', 'le', 'ge', 'bool', 'not',
-  'prop', 'propOpt', 'index', 'indexOpt', 'cast', 'formatValue', 'parentOf', 'nullRef',
+  'prop', 'propOpt', 'index', 'indexOpt', 'cast', 'formatValue', 'parentOf', 'nullRef', 'plain', 'hop', 'gv',
 ] as const;
 
 function kindOf(k: StaticKind | undefined, args: Emitted[]): SType {
@@ -79,6 +79,7 @@ class Compiler {
   private usesSteps = false;
   private usesParent = false;
   private usesE = false;
+  private usesRecord = false;
 
   constructor(
     private readonly text: string,
@@ -136,16 +137,49 @@ class Compiler {
     const prologue: string[] = [];
     if (this.usesE || this.usesParent) prologue.push('const e = c.env;');
     prologue.push('const vs = c.vars;');
+    if (this.usesRecord) prologue.push('const rp = plain(r);');
     if (this.nextTemp > 0) prologue.push(`let ${Array.from({ length: this.nextTemp }, (_, i) => `t${i}`).join(', ')};`);
     const consts = this.constants.map((_, i) => `b${i} = B[${i}]`);
+    // Each formula gets its own `run` wrapper in its own generated code, so the call from `run` to
+    // `formula` stays monomorphic and can be inlined by the JIT.
+    // The sync wrapper reuses one shared context object (no allocation per run) unless it is busy.
+    const enter = [
+      'const e = env == null ? EMPTY : env;',
+      'c.busy = true; c.n = 0; c.t0 = 0; c.env = e; c.vars = e.variables;',
+      'const L = e.limits;',
+      'if (L === undefined) { c.max = MAX_STEPS; c.maxMs = MAX_MS; }',
+      'else { c.max = L.maxSteps ?? MAX_STEPS; c.maxMs = L.maxMillis ?? MAX_MS; }',
+    ];
+    const run = this.isAsync
+      ? [
+          'function run(record, env) {',
+          'const c = H.fresh();',
+          ...enter,
+          'let p;',
+          'try { p = formula(record, c); } catch (err) { return Promise.reject(H.wrap(err)); }',
+          'return p.then(H.done, H.rethrow);',
+          '}',
+        ]
+      : [
+          'function run(record, env) {',
+          'const c = SHARED.busy ? H.fresh() : SHARED;',
+          ...enter,
+          'try { const v = formula(record, c); return v === undefined ? null : v; }',
+          'catch (err) { throw H.wrap(err); }',
+          'finally { c.busy = false; c.env = EMPTY; c.vars = undefined; }',
+          '}',
+        ];
     const code = [
       '"use strict";',
       `const { ${RT_NAMES.join(', ')} } = rt;`,
       consts.length ? `const ${consts.join(', ')};` : '',
-      `return ${this.isAsync ? 'async ' : ''}function formula(r, c) {`,
+      'const { SHARED, EMPTY, MAX_STEPS, MAX_MS } = H;',
+      `${this.isAsync ? 'async ' : ''}function formula(r, c) {`,
       prologue.join('\n'),
       body,
-      '};',
+      '}',
+      ...run,
+      'return { formula, run };',
     ].join('\n');
     return { code, constants: this.constants, isAsync: this.isAsync, usesSteps: this.usesSteps };
   }
@@ -317,7 +351,14 @@ class Compiler {
     }
     if (rt.BLOCKED_NAMES.has(name)) return { code: 'null', t: { k: 'null', nn: false } };
     void pos;
-    return { code: `g(r, vs, ${JSON.stringify(name)})`, t: ANY };
+    this.usesRecord = true;
+    // Inline form of g(rp, vs, key): own property of the plain record, else the variable, else null.
+    const key = JSON.stringify(name);
+    const tmp = this.temp();
+    return {
+      code: `(rp !== null && hop.call(rp, ${key}) && (${tmp} = rp[${key}]) !== undefined && typeof ${tmp} !== "function" ? ${tmp} : gv(vs, ${key}))`,
+      t: ANY,
+    };
   }
 
   private className(node: Expr): string | undefined {
@@ -506,6 +547,10 @@ class Compiler {
 
   private str(e: Emitted): string {
     if ((e.t.k === 'string' || e.t.k === 'char') && e.t.nn) return e.code;
+    if (e.t.k === 'string' || e.t.k === 'any') {
+      const tmp = this.temp();
+      return `(typeof (${tmp} = ${e.code}) === "string" ? ${tmp} : s(${tmp}))`;
+    }
     return `s(${e.code})`;
   }
 
@@ -621,11 +666,24 @@ function numberCode(n: number): string {
 // --- entry points -------------------------------------------------------------------------------
 
 type GeneratedFn = (record: unknown, c: rt.RunContext) => unknown;
+type RunFn = (record: unknown, env: FormulaEnv) => unknown;
 
-function build(out: CompileOutput): GeneratedFn {
+/** Host hooks used by the generated `run` wrapper. */
+interface RunHooks {
+  readonly SHARED: rt.RunContext;
+  readonly EMPTY: FormulaEnv;
+  readonly MAX_STEPS: number;
+  readonly MAX_MS: number;
+  fresh(): rt.RunContext;
+  wrap(err: unknown): FormulaError;
+  rethrow(err: unknown): never;
+  done(v: unknown): unknown;
+}
+
+function build(out: CompileOutput, hooks: RunHooks): { formula: GeneratedFn; run: RunFn } {
   // Generated code only: user text appears in it as JSON string literals, never raw.
-  const factory = new Function('rt', 'B', out.code) as (runtime: typeof rt, constants: unknown[]) => GeneratedFn;
-  return factory(rt, out.constants);
+  const factory = new Function('rt', 'B', 'H', out.code) as (runtime: typeof rt, constants: unknown[], h: RunHooks) => { formula: GeneratedFn; run: RunFn };
+  return factory(rt, out.constants, hooks);
 }
 
 function syntaxError(source: string, diagnostics: Diagnostic[], name: string | undefined): FormulaSyntaxError {
@@ -655,8 +713,7 @@ export function compileCondition(text: string, callPos = -1): ConditionPredicate
   }
   const all = [...diagnostics, ...compiler.diagnostics];
   if (all.length > 0 || !out) throw syntaxError(text, all, undefined);
-  const fn = build(out);
-  const pred: ConditionPredicate = (item, c) => fn(item, c);
+  const pred: ConditionPredicate = build(out, conditionHooks).formula;
   if (conditionCache.size >= CONDITION_CACHE_SIZE) {
     const oldest = conditionCache.keys().next().value;
     if (oldest !== undefined) conditionCache.delete(oldest);
@@ -695,6 +752,29 @@ function requiredWrapper(base: string, d: BuiltinDef): BuiltinDef {
 const EMPTY_ENV: FormulaEnv = Object.freeze({});
 const sharedContext = rt.newContext();
 
+function done(v: unknown): unknown {
+  return v === undefined ? null : v;
+}
+
+function makeHooks(source: string): RunHooks {
+  const lineStarts: { v?: number[] } = {};
+  const wrap = (err: unknown) => toRuntimeError(err, source, lineStarts);
+  return {
+    SHARED: sharedContext,
+    EMPTY: EMPTY_ENV,
+    MAX_STEPS: rt.DEFAULT_MAX_STEPS,
+    MAX_MS: rt.DEFAULT_MAX_MILLIS,
+    fresh: rt.newContext,
+    wrap,
+    rethrow: (err: unknown) => {
+      throw wrap(err);
+    },
+    done,
+  };
+}
+
+const conditionHooks = makeHooks('');
+
 function toRuntimeError(e: unknown, source: string, lineStartsRef: { v?: number[] }): FormulaError {
   let err: FormulaError;
   if (e instanceof FormulaError) err = e;
@@ -710,57 +790,6 @@ function toRuntimeError(e: unknown, source: string, lineStartsRef: { v?: number[
     err.column = column;
   }
   return err;
-}
-
-class Formula implements CompiledFormula {
-  private readonly lineStarts: { v?: number[] } = {};
-  constructor(
-    readonly source: string,
-    readonly isAsync: boolean,
-    private readonly fn: GeneratedFn,
-    private readonly usesSteps: boolean,
-  ) {}
-
-  run(record: unknown, env: FormulaEnv): unknown {
-    const e = env ?? EMPTY_ENV;
-    let c: rt.RunContext;
-    if (!this.isAsync && !sharedContext.busy) c = sharedContext;
-    else c = rt.newContext();
-    c.busy = true;
-    c.n = 0;
-    const limits = e.limits;
-    c.max = limits?.maxSteps ?? rt.DEFAULT_MAX_STEPS;
-    c.maxMs = limits?.maxMillis ?? rt.DEFAULT_MAX_MILLIS;
-    c.t0 = this.usesSteps ? Date.now() : 0;
-    c.env = e;
-    c.vars = e.variables;
-    if (this.isAsync) {
-      let p: Promise<unknown>;
-      try {
-        p = this.fn(record, c) as Promise<unknown>;
-      } catch (err) {
-        return Promise.reject(toRuntimeError(err, this.source, this.lineStarts));
-      }
-      return p.then(
-        (v) => (v === undefined ? null : v),
-        (err: unknown) => {
-          throw toRuntimeError(err, this.source, this.lineStarts);
-        },
-      );
-    }
-    try {
-      const v = this.fn(record, c);
-      return v === undefined ? null : v;
-    } catch (err) {
-      throw toRuntimeError(err, this.source, this.lineStarts);
-    } finally {
-      if (c === sharedContext) {
-        c.busy = false;
-        c.env = EMPTY_ENV;
-        c.vars = undefined;
-      }
-    }
-  }
 }
 
 const cache = new Map<string, CompiledFormula>();
@@ -786,7 +815,8 @@ export function compileFormula(source: string, options?: { name?: string }): Com
   if (compiler.diagnostics.length > 0) {
     throw syntaxError(source, compiler.diagnostics.sort((a, b) => a.start - b.start), name);
   }
-  const formula = new Formula(source, out.isAsync, build(out), out.usesSteps);
+  const { run } = build(out, makeHooks(source));
+  const formula: CompiledFormula = Object.freeze({ source, isAsync: out.isAsync, run });
   if (cache.size >= CACHE_SIZE) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);

@@ -8,6 +8,8 @@ import { FormulaErrorCode, FormulaRuntimeError } from './errors.js';
 import type { FormulaEnv } from './types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
+/** Object.prototype.hasOwnProperty, for generated code (`hop.call(o, key)`). */
+export const hop = hasOwn;
 const objectProto = Object.prototype;
 
 export const BLOCKED_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype']);
@@ -34,6 +36,10 @@ export function fail(code: string, message: string, pos = -1): never {
   throw new FormulaRuntimeError(code, message, { pos });
 }
 
+/**
+ * Called every 1024 steps and when the step limit is passed. The clock starts at the first check,
+ * so short formulas never read it; the time limit therefore counts from step 1024.
+ */
 export function checkLimits(c: RunContext): void {
   if (c.n > c.max) fail(FormulaErrorCode.LIMIT, `Formula exceeded the step limit (${c.max} steps).`);
   if (c.t0 === 0) c.t0 = Date.now();
@@ -53,23 +59,42 @@ export function isPlainObject(o: unknown): o is Record<string, unknown> {
   return p === objectProto || p === null;
 }
 
-/** Own property of plain data, else undefined. */
+/** Own property of plain data, else undefined. Functions are never handed out. */
 export function own(o: unknown, key: string): unknown {
   if (o === null || typeof o !== 'object' || BLOCKED_NAMES.has(key)) return undefined;
   if (!hasOwn.call(o, key)) return undefined;
   if (!isPlainObject(o)) return undefined;
-  return (o as Record<string, unknown>)[key];
+  const v = (o as Record<string, unknown>)[key];
+  return typeof v === 'function' ? undefined : v;
 }
 
-/** An identifier: record field, then variable; unknown → null. */
-export function g(r: unknown, vars: Record<string, unknown> | undefined, key: string): unknown {
-  if (r !== null && typeof r === 'object' && hasOwn.call(r, key) && isPlainObject(r)) {
-    const v = (r as Record<string, unknown>)[key];
-    return v === undefined ? null : v;
+/** The record itself when it is plain data, else null (checked once per run, not per read). */
+export function plain(r: unknown): Record<string, unknown> | null {
+  return isPlainObject(r) ? r : null;
+}
+
+/** A variable (env.variables) by name; unknown → null. */
+export function gv(vars: Record<string, unknown> | undefined, key: string): unknown {
+  if (vars !== undefined && vars !== null && hasOwn.call(vars, key)) {
+    const v = vars[key];
+    return v === undefined || typeof v === 'function' ? null : v;
+  }
+  return null;
+}
+
+/**
+ * An identifier: field of the (plain) record, then variable; unknown → null. `rp` comes from
+ * `plain(record)`; key names are never `constructor`/`__proto__`/`prototype` (the compiler
+ * resolves those to null).
+ */
+export function g(rp: Record<string, unknown> | null, vars: Record<string, unknown> | undefined, key: string): unknown {
+  if (rp !== null && hasOwn.call(rp, key)) {
+    const v = rp[key];
+    return v === undefined || typeof v === 'function' ? null : v;
   }
   if (vars !== undefined && hasOwn.call(vars, key)) {
     const v = vars[key];
-    return v === undefined ? null : v;
+    return v === undefined || typeof v === 'function' ? null : v;
   }
   return null;
 }
@@ -285,6 +310,10 @@ export function propOpt(pos: number, o: unknown, key: string): unknown {
 }
 
 function propOf(pos: number, o: unknown, key: string): unknown {
+  if (typeof o === 'object' && hasOwn.call(o, key) && isPlainObject(o) && !BLOCKED_NAMES.has(key)) {
+    const v = (o as Record<string, unknown>)[key];
+    return v === undefined || typeof v === 'function' ? null : v;
+  }
   if (typeof o === 'string') {
     if (key === 'Length') return o.length;
     return fail(FormulaErrorCode.TYPE, `'string' has no property '${key}'.`, pos);

@@ -37,6 +37,10 @@ function firstMatch(c: C, pos: number, list: unknown, cond: unknown, fnName: str
 
 /** Reads a (possibly dotted) field path of plain data; missing → null. */
 export function readPath(source: unknown, path: string): unknown {
+  if (path.indexOf('.') < 0) {
+    const v = own(source, path);
+    return v === undefined ? null : v;
+  }
   let cur: unknown = source;
   for (const part of path.split('.')) {
     if (cur === null || cur === undefined) return null;
