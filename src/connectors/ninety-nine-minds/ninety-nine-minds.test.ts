@@ -95,6 +95,11 @@ describe('99minds connector against the simulator', () => {
   afterAll(async () => sim.close());
   afterEach(async () => reset(sim));
 
+  it('hands out subscription settings the settings schema accepts', () => {
+    expect(ninetyNineMinds.settingsSchema.safeParse(sim.subscriptionSettings).success).toBe(true);
+    expect(sim.connectionInfo).toMatchObject({ baseUrl: sim.baseUrl, apiKey: sim.apiKey });
+  });
+
   it('testConnection reports settings and API access', async () => {
     const checks = await connectorFor(sim).testConnection();
     expect(checks.map((c) => [c.name, c.ok])).toEqual([

@@ -49,6 +49,9 @@ describe('test connector: definition and registry', () => {
     expect(testConnector.entities.map((e) => e.name)).toEqual(['contact', 'company']);
     expect(testConnector.settingsSchema.safeParse({ systemKey: 'a' }).success).toBe(true);
     expect(testConnector.settingsSchema.safeParse({}).success).toBe(false);
+    const s = system();
+    expect(testConnector.settingsSchema.safeParse(s.subscriptionSettings).success).toBe(true);
+    expect(s.definition).toBe(testConnector);
   });
 
   it('finds its instance from ctx.settings.systemKey; two keys are two systems', async () => {
