@@ -6,7 +6,7 @@ import { processInbound } from './inbound.js';
 import { processInitPage, runProgress, type RunProgress } from './init.js';
 import { processOutbound } from './outbound.js';
 import { pollIntervalMs, pollOnce, type PollResult } from './poll.js';
-import { endRun, getRun, getSubscriptionInfo, getTransfer, insertRun, listTransfers, pollTargets, queueDepths, releaseJobKeys, requeueStuckJobs, type TransferFilter, type TransferRow } from './sql.js';
+import { clearPause, wakeJobs, endRun, getRun, getSubscriptionInfo, getTransfer, insertRun, listTransfers, pollTargets, queueDepths, releaseJobKeys, requeueStuckJobs, type TransferFilter, type TransferRow } from './sql.js';
 import { enqueueManual, hasCollection, receiveWebhook, replay, type ManualSyncRequest, type ReplayRequest, type WebhookAnswer } from './triggers.js';
 
 export interface WorkerOptions {
@@ -61,7 +61,16 @@ export class SyncEngine {
     return this.ctx.ensureQueues();
   }
 
-  private async handle(jobs: Array<{ id: string; data: AnyJob }>): Promise<void> {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  private handle(jobs: Array<{ id: string; data: AnyJob }>): Promise<void> {
+    const p = this.handleJobs(jobs);
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async handleJobs(jobs: Array<{ id: string; data: AnyJob }>): Promise<void> {
     const keys = jobs.map((j) => (j.data as { key?: string }).key).filter((k): k is string => typeof k === 'string');
     // The key is released when the job starts: a trigger arriving now is a new change and queues again.
     await releaseJobKeys(this.ctx.db, keys);
@@ -134,12 +143,26 @@ export class SyncEngine {
     return pollOnce(this.ctx, { tenantId: sub.tenantId, subscriptionId, entity });
   }
 
+  /**
+   * Lifts a subscription's pause now (an operator knows the quota was raised, say) and moves its
+   * waiting jobs to now. Pauses set by later 429s apply again as usual.
+   */
+  async resume(subscriptionId: string): Promise<number> {
+    this.ctx.gate(subscriptionId).pausedUntil = 0;
+    await clearPause(this.ctx.db, subscriptionId);
+    const n = await wakeJobs(this.ctx.db, ALL_QUEUES, subscriptionId);
+    this.ctx.onEnqueued(new Set(ALL_QUEUES));
+    return n;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const id of this.workerIds) await this.ctx.queue.offWork({ id } as never).catch(() => undefined);
     this.workerIds = [];
+    // Let jobs already fetched finish (their transactions commit or roll back cleanly).
+    await Promise.allSettled([...this.inFlight]);
   }
 
   async enqueueManual(req: ManualSyncRequest) {

@@ -45,6 +45,19 @@ export async function setPause(q: Queryable, subscriptionId: string, until: Date
   );
 }
 
+export async function clearPause(q: Queryable, subscriptionId: string): Promise<void> {
+  await q.query('DELETE FROM sync_pauses WHERE subscription_id::text = $1', [subscriptionId]);
+}
+
+/** Moves a subscription's jobs that wait for a later start to now. */
+export async function wakeJobs(q: Queryable, queues: string[], subscriptionId: string): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE pgboss.job SET start_after = now() WHERE name = ANY($1::text[]) AND state IN ('created', 'retry') AND start_after > now() AND data->>'subscriptionId' = $2`,
+    [queues, subscriptionId],
+  );
+  return rowCount;
+}
+
 export async function getPauses(q: Queryable): Promise<Array<{ subscriptionId: string; until: number; reason: string }>> {
   const { rows } = await q.query<{ subscription_id: string; paused_until: Date | string; reason: string }>(
     'SELECT subscription_id, paused_until, reason FROM sync_pauses WHERE paused_until > now()',

@@ -86,7 +86,8 @@ export async function startSyncHarness(options: { engine?: Partial<SyncOptions>;
     },
     async close() {
       await engine.stop();
-      await queue.stop({ graceful: false, wait: true }).catch(() => undefined);
+      await queue.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
       for (const s of systems) s.dispose();
       await t.cleanup();
     },
@@ -95,12 +96,12 @@ export async function startSyncHarness(options: { engine?: Partial<SyncOptions>;
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails with the last value. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, label = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, label = 'condition'): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await check();
-    if (last) return last;
+    if (last) return last as NonNullable<T>;
     if (Date.now() > until) throw new Error(`timed out waiting for ${label}; last value ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 25));
   }

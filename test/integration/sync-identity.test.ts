@@ -21,7 +21,7 @@ async function run() {
   (h.engine as unknown as { stopped: boolean }).stopped = false;
 }
 
-const latest = async (externalId: string) => (await transfersOf(h, { externalId }))[0];
+const latest = async (externalId: string, subscriptionId?: string) => (await transfersOf(h, { externalId, ...(subscriptionId ? { subscriptionId } : {}) }))[0];
 
 describe(`identity, sync types and collisions on ${backend}`, () => {
   it('collapses duplicate triggers for the same record into one job and one GET', async () => {
@@ -34,7 +34,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     expect(rows[0]?.n).toBe(1);
     await run();
     expect(sys.stats.calls.get).toBe(1);
-    expect((await transfersOf(h, { externalId: rec.id })).length).toBe(1);
+    expect((await transfersOf(h, { externalId: rec.id, subscriptionId: sub.id })).length).toBe(1);
   });
 
   it('never lets an older source version overwrite a newer one', async () => {
@@ -54,7 +54,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     const hub = await getHubRecord(h.t.db, h.tenantId, link!.hubId);
     expect(hub.data.FirstName).toBe('New');
     expect(hub.version).toBe(1);
-    expect((await latest(rec.id))).toMatchObject({ status: 'skipped', action: 'stale' });
+    expect((await latest(rec.id, sub.id))).toMatchObject({ status: 'skipped', action: 'stale' });
   });
 
   it('UPDATE-only collection meeting an unlinked record: a clear "not linked" error, nothing created', async () => {
@@ -66,7 +66,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     await webhook(sub.id, sub.webhookKey, rec.id);
     await run();
     expect(await hubCount(h)).toBe(before);
-    const t = await latest(rec.id);
+    const t = await latest(rec.id, sub.id);
     expect(t).toMatchObject({ status: 'error', errorCode: 'JCT_SYNC_NOT_LINKED' });
     expect(t!.errorMessage).toContain('not linked');
     expect(t!.errorMessage).toContain(rec.id);
@@ -80,7 +80,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     const rec = sys.records.insert('contact', { firstName: 'Grace', lastName: 'Hopper', email: 'GRACE@example.com' });
     await webhook(sub.id, sub.webhookKey, rec.id, 'contact/created');
     await run();
-    const t = await latest(rec.id);
+    const t = await latest(rec.id, sub.id);
     expect(t).toMatchObject({ status: 'error', errorCode: 'JCT_SYNC_DUPLICATE', errorField: 'EmailAddress' });
     expect(t!.errorMessage).toContain(existing.id);
     expect(t!.errorMessage).toMatch(/collision handling method/);
@@ -101,7 +101,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     await webhook(sub.id, sub.webhookKey, rec.id, 'contact/created');
     await run();
     expect(await hubCount(h)).toBe(before);
-    expect(await latest(rec.id)).toMatchObject({ status: 'success', action, hubId: existing.id });
+    expect(await latest(rec.id, sub.id)).toMatchObject({ status: 'success', action, hubId: existing.id });
     expect((await getHubRecord(h.t.db, h.tenantId, existing.id)).data.FirstName).toBe('After');
     expect((await findLinkByExternalId(h.t.db, sub.id, 'Customer', rec.id))?.hubId ?? null).toBe(linked ? existing.id : null);
   });
@@ -114,7 +114,7 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     const rec = sys.records.insert('contact', { firstName: 'M', lastName: 'Unique-Surname', email: 'new@example.com' });
     await webhook(sub.id, sub.webhookKey, rec.id, 'contact/created');
     await run();
-    expect(await latest(rec.id)).toMatchObject({ status: 'success', hubId: existing.id });
+    expect(await latest(rec.id, sub.id)).toMatchObject({ status: 'success', hubId: existing.id });
   });
 
   it('ADD-only collection creates, then leaves linked records alone', async () => {
@@ -124,11 +124,11 @@ describe(`identity, sync types and collisions on ${backend}`, () => {
     const rec = sys.records.insert('contact', { firstName: 'A', lastName: 'Dd', email: 'add@example.com' });
     await webhook(sub.id, sub.webhookKey, rec.id, 'contact/created');
     await run();
-    expect(await latest(rec.id)).toMatchObject({ status: 'success', action: 'create' });
+    expect(await latest(rec.id, sub.id)).toMatchObject({ status: 'success', action: 'create' });
     sys.records.update('contact', rec.id, { firstName: 'Changed' });
     await webhook(sub.id, sub.webhookKey, rec.id);
     await run();
-    expect(await latest(rec.id)).toMatchObject({ status: 'skipped', action: 'already-linked' });
+    expect(await latest(rec.id, sub.id)).toMatchObject({ status: 'skipped', action: 'already-linked' });
   });
 
   it('DELETE collection soft-deletes the linked hub record', async () => {
