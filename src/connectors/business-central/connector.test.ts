@@ -102,10 +102,10 @@ describe('business-central connector against its simulator', () => {
     const brief = await startBusinessCentralSimulator({ records: 3, tokenLifetimeSeconds: 240 });
     try {
       const c = connect(brief);
-      await c.list('customer', {});
+      await c.list('customer', {}); // companies, customers, customer cards
       const afterFirst = brief.tokensIssued();
-      await c.list('customer', {});
-      expect(brief.tokensIssued()).toBe(afterFirst + 1);
+      await c.list('customer', {}); // customers, customer cards
+      expect(brief.tokensIssued()).toBe(afterFirst + 2);
     } finally {
       await brief.close();
     }
@@ -115,9 +115,15 @@ describe('business-central connector against its simulator', () => {
     const since = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     const customers = sim.data.customers();
-    const touched = [customers[10], customers[3], customers[25]].map((c) => sim.data.modifyCustomer((c as { id: string }).id, { city: 'Seattle' }));
+    const touched = [];
+    for (const c of [customers[10], customers[3], customers[25]]) {
+      touched.push(sim.data.modifyCustomer((c as { id: string }).id, { city: 'Seattle' }));
+      await new Promise((r) => setTimeout(r, 3));
+    }
     const page = await connector.poll('customer', { since });
     expect(page.records.map((r) => r.data.Id)).toEqual(touched.map((c) => c.id));
+    expect(page.records.map((r) => [r.data.CustomerPriceGroup, r.data.PaymentTermsCode])).toEqual(touched.map((c) => [c.priceGroup, c.paymentTerms]));
+    expect(page.records[0]?.etag).toBe(sim.data.etagOf(touched[0] as { version: number }));
     const times = page.records.map((r) => Date.parse(r.modifiedAt ?? ''));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     const later = await connector.poll('customer', { since: new Date(Date.now() + 1000).toISOString() });
@@ -195,8 +201,7 @@ describe('business-central connector against its simulator', () => {
     const limited = await startBusinessCentralSimulator({ records: 3, rateLimit: { requests: 3, windowSeconds: 300 } });
     try {
       const c = connect(limited);
-      await c.list('customer', {}); // companies + customers
-      await c.list('customer', {});
+      await c.list('customer', {}); // companies, customers, customer cards
       const error = await caught(c.list('customer', {}));
       expect(error.kind).toBe('rate_limited');
       expect(error.retryAfterMs).toBeGreaterThan(200_000);
@@ -314,6 +319,7 @@ describe('business-central connector against its simulator', () => {
     const seen: string[] = [];
     let page = await connector.poll('customer', { since, pageSize: 2 });
     seen.push(...page.records.map((r) => String(r.data.Id)));
+    await new Promise((r) => setTimeout(r, 3));
     sim.data.modifyCustomer(ids[0] as string, { county: 'Poll again' });
     while (page.next) {
       page = await connector.poll('customer', { since, cursor: page.next, pageSize: 2 });
@@ -337,6 +343,7 @@ describe('paging', () => {
       const connector = connect(sim);
       const records = await listAll(connector, 'customer');
       expect(records).toHaveLength(10_000);
+      expect(records.every((r) => typeof r.data.PaymentTermsCode === 'string' && r.data.PaymentTermsCode !== '')).toBe(true);
       expect(new Set(records.map((r) => r.id)).size).toBe(10_000);
       expect(new Set(records.map((r) => r.data.Id)).size).toBe(10_000);
       expect(sim.stats.byRoute[Object.keys(sim.stats.byRoute).find((k) => k.endsWith('/customers')) as string]).toBe(100);

@@ -165,12 +165,43 @@ export class BusinessCentralConnector implements Connector {
     return { records: body.value.map(map), next, total: body['@odata.count'] };
   }
 
+  /**
+   * Adds the Customer Card (page 21) fields — CustomerPriceGroup, PaymentTermsCode, posting groups — to API
+   * customer records, one `No eq … or No eq …` request per 50 records, and takes the card's etag (the one
+   * customer writes use). Without a published CustomerCard the records stay as the API gave them.
+   */
+  private async withCards(entity: string, page: Page): Promise<Page> {
+    if ((entity !== 'customer' && entity !== 'company') || page.records.length === 0 || this.cardsUnpublished) return page;
+    const numbers = [...new Set(page.records.map((r) => String(r.data.No ?? '')).filter(Boolean))];
+    const cards = new Map<string, BcRow>();
+    for (let i = 0; i < numbers.length; i += 50) {
+      const filter = numbers
+        .slice(i, i + 50)
+        .map((n) => `No eq ${odataString(n)}`)
+        .join(' or ');
+      try {
+        const rows = await this.client.getAll(`${this.client.companyRoot}/CustomerCard?$filter=${encodeURIComponent(filter)}`, 'read customer cards');
+        for (const card of rows) cards.set(String(card.No ?? ''), card);
+      } catch (error) {
+        if (error instanceof ConnectorError && error.kind === 'not_found') {
+          this.cardsUnpublished = true;
+          this.ctx.log.warn('business-central: web service CustomerCard (Page 21) is not published; customer records lack price group and payment terms');
+          return page;
+        }
+        throw error;
+      }
+    }
+    return { ...page, records: page.records.map((r) => (cards.has(String(r.data.No)) ? mergeCard(r, cards.get(String(r.data.No)) as BcRow) : r)) };
+  }
+
+  private cardsUnpublished = false;
+
   async list(entity: string, options: { cursor?: string; pageSize?: number } = {}): Promise<Page> {
     const source = await this.collectionUrl(entity);
     let url = options.cursor;
     if (url) this.client.assertOwnUrl(url);
     else url = source.filter ? `${source.url}?$filter=${encodeURIComponent(source.filter)}` : source.url;
-    return this.toPage(await this.client.getPage(url, `list ${entity}`, options.pageSize), source.map);
+    return this.withCards(entity, this.toPage(await this.client.getPage(url, `list ${entity}`, options.pageSize), source.map));
   }
 
   async poll(entity: string, options: { since: string; cursor?: string; pageSize?: number }): Promise<Page> {
@@ -184,7 +215,7 @@ export class BusinessCentralConnector implements Connector {
       const filter = [`lastModifiedDateTime ge ${new Date(since.data).toISOString()}`, source.filter].filter(Boolean).join(' and ');
       url = `${source.url}?$filter=${encodeURIComponent(filter)}&$orderby=${encodeURIComponent('lastModifiedDateTime asc')}`;
     }
-    return this.toPage(await this.client.getPage(url, `poll ${entity}`, options.pageSize), source.map);
+    return this.withCards(entity, this.toPage(await this.client.getPage(url, `poll ${entity}`, options.pageSize), source.map));
   }
 
   async findBy(entity: string, field: string, value: string): Promise<ExternalRecord[]> {
@@ -193,7 +224,7 @@ export class BusinessCentralConnector implements Connector {
     const literal = apiField === 'id' && GUID.test(value) ? value : odataString(value);
     const filter = [`${apiField} eq ${literal}`, source.filter].filter(Boolean).join(' and ');
     const rows = await this.client.getAll(`${source.url}?$filter=${encodeURIComponent(filter)}`, `find ${entity} by ${field}`);
-    return rows.map(source.map);
+    return (await this.withCards(entity, { records: rows.map(source.map) })).records;
   }
 
   private async getApiRow(collection: 'customers' | 'contacts', key: string): Promise<BcRow | null> {

@@ -284,6 +284,7 @@ export function contactFromApi(row: BcRow): ExternalRecord {
     PostCode: str(fields.postalCode),
     PhoneNo: str(fields.phoneNumber),
     MobilePhoneNo: str(fields.mobilePhoneNumber),
+    HomePage: str(fields.website),
     LastModifiedDateTime: str(fields.lastModifiedDateTime),
   };
   return { id: `${str(fields.id)}|contact`, data, etag, modifiedAt: str(fields.lastModifiedDateTime) || undefined };

@@ -74,10 +74,11 @@ function literal(token: string): string | number | boolean | null {
   return token; // unquoted date-time or GUID
 }
 
-export function parseFilter(text: string | null | undefined): Condition[] {
+/** `$filter` as AND of OR-groups; an OR-group must stay on one field (BC: "not supported on distinct fields"). */
+export function parseFilter(text: string | null | undefined): Condition[][] {
   if (!text) return [];
   const tokens = tokenize(text).filter((t) => t !== '(' && t !== ')');
-  const conditions: Condition[] = [];
+  const groups: Condition[][] = [[]];
   let i = 0;
   while (i < tokens.length) {
     const field = tokens[i];
@@ -86,15 +87,17 @@ export function parseFilter(text: string | null | undefined): Condition[] {
     if (!field || !op || value === undefined || !['eq', 'ne', 'gt', 'ge', 'lt', 'le'].includes(op)) {
       throw new ODataError(400, 'BadRequest_NotFound', `Bad Request - Error in query syntax. ($filter=${text})`);
     }
-    conditions.push({ field, op: op as Op, value: literal(value) });
+    const group = groups[groups.length - 1] as Condition[];
+    if (group.length && group[0]?.field !== field) throw new ODataError(400, 'BadRequest_NotFound', "The 'OR' operator is not supported on distinct fields on an OData filter.");
+    group.push({ field, op: op as Op, value: literal(value) });
     i += 3;
     const joiner = tokens[i]?.toLowerCase();
     if (joiner === undefined) break;
-    if (joiner === 'or') throw new ODataError(400, 'BadRequest_NotFound', "The 'OR' operator is not supported on distinct fields on an OData filter.");
-    if (joiner !== 'and') throw new ODataError(400, 'BadRequest_NotFound', `Bad Request - Error in query syntax. ($filter=${text})`);
+    if (joiner === 'and') groups.push([]);
+    else if (joiner !== 'or') throw new ODataError(400, 'BadRequest_NotFound', `Bad Request - Error in query syntax. ($filter=${text})`);
     i += 1;
   }
-  return conditions;
+  return groups;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T/;
@@ -104,7 +107,9 @@ export function compareValues(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string' && ISO.test(a) && ISO.test(b)) return Date.parse(a) - Date.parse(b);
+  if (typeof a === 'string' && typeof b === 'string' && a.length >= 19 && b.length >= 19 && a[10] === 'T' && b[10] === 'T' && ISO.test(a) && ISO.test(b)) {
+    return Date.parse(a) - Date.parse(b);
+  }
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -148,8 +153,6 @@ export interface QueryResult {
 /** Filters, orders and pages `rows` (rows must already be rendered as the client sees them). */
 export function runQuery(rows: Row[], options: QueryOptions): QueryResult {
   const { params } = options;
-  const conditions = parseFilter(params.get('$filter'));
-  let selected = conditions.length ? rows.filter((row) => conditions.every((c) => matches(row, c, options.entityType))) : rows.slice();
   const order: Array<{ field: string; desc: boolean }> = [];
   for (const part of (params.get('$orderby') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [field = '', dir = 'asc'] = part.split(/\s+/);
@@ -163,7 +166,16 @@ export function runQuery(rows: Row[], options: QueryOptions): QueryResult {
     }
     return 0;
   };
-  selected.sort(cmp);
+  // Filtered + sorted results are cached per rows array (the store renders a new array after every write).
+  const cacheKey = `${params.get('$filter') ?? ''}\n${order.map((o) => `${o.field} ${o.desc}`).join(',')}`;
+  let perRows = sortedCache.get(rows);
+  let selected: Row[] | undefined = perRows?.get(cacheKey);
+  if (!selected) {
+    selected = filterAndSort(rows, params, options, cmp);
+    if (!perRows) sortedCache.set(rows, (perRows = new Map()));
+    if (perRows.size > 50) perRows.clear();
+    perRows.set(cacheKey, selected);
+  }
   const count = params.get('$count') === 'true' ? selected.length : undefined;
   const skip = Number(params.get('$skip') ?? 0) || 0;
   const topParam = params.get('$top');
@@ -194,6 +206,26 @@ export function runQuery(rows: Row[], options: QueryOptions): QueryResult {
     nextLink = `${options.url.origin}${options.url.pathname}?${query}`;
   }
   return { value: page, nextLink, count };
+}
+
+const sortedCache = new WeakMap<Row[], Map<string, Row[]>>();
+
+function filterAndSort(rows: Row[], params: URLSearchParams, options: QueryOptions, cmp: (a: Row, b: Row) => number): Row[] {
+  const groups = parseFilter(params.get('$filter'));
+  const tests = groups.map((group) => {
+    // Many `eq` on one field (e.g. No eq 'a' or No eq 'b' …): a set lookup.
+    if (group.length > 3 && group.every((c) => c.op === 'eq')) {
+      const field = (group[0] as Condition).field;
+      const values = new Set(group.map((c) => String(c.value)));
+      return (row: Row) => {
+        if (!(field in row)) throw new ODataError(400, 'BadRequest_NotFound', `Could not find a property named '${field}' on type '${options.entityType}'.`);
+        return values.has(String(row[field]));
+      };
+    }
+    return (row: Row) => group.some((c) => matches(row, c, options.entityType));
+  });
+  const selected = tests.length ? rows.filter((row) => tests.every((test) => test(row))) : rows.slice();
+  return selected.sort(cmp);
 }
 
 /** Parses a key segment: `('10000')`, `(1f2e...)`, `(Document_Type='Order',No='S-1',Line_No=10000)`. */

@@ -398,7 +398,7 @@ export async function startBusinessCentralSimulator(options: BusinessCentralSimu
     const id = key?.replace(/^'|'$/g, '');
     const type = `Microsoft.NAV.${entity}`;
     if (!id) {
-      if (method === 'GET') return list((isCustomer ? [...store.customers.values()] : [...store.contacts.values()]).map(render), ['number'], type, context);
+      if (method === 'GET') return list(store.cached(isCustomer ? 'customersApi' : 'contactsApi'), ['number'], type, context);
       if (method === 'POST') {
         const { patch } = isCustomer ? translateBody(body, CUSTOMER_API, type) : translateBody(body, CONTACT_API, type);
         const created = isCustomer ? store.insertCustomer(patch as Partial<SimCustomer>) : store.insertContact(patch as Partial<SimContact>);
@@ -440,7 +440,7 @@ export async function startBusinessCentralSimulator(options: BusinessCentralSimu
   function pageRows(service: string): Row[] {
     switch (service) {
       case 'CustomerCard':
-        return [...store.customers.values()].map((c) => store.customerCard(c));
+        return store.cached('customerCards');
       case 'Locations':
         return store.locations;
       case 'ItemCard':

@@ -247,7 +247,8 @@ export class BcStore {
 
   private stamp(at?: string): string {
     if (at) return at;
-    const now = Math.max(Date.now(), this.lastStamp + 1);
+    // Millisecond resolution like BC: ties are possible (paging breaks them by key), the clock never goes back.
+    const now = Math.max(Date.now(), this.lastStamp);
     this.lastStamp = now;
     return new Date(now).toISOString();
   }
@@ -256,7 +257,26 @@ export class BcStore {
     return `W/"${Buffer.from(`'20;${version}${String(version * 7919).slice(-6)};00;'`).toString('base64')}"`;
   }
 
+  /** Increments on every write; rendered lists are cached per revision. */
+  revision = 0;
+  private readonly renderCache = new Map<string, { revision: number; rows: Row[] }>();
+
+  /** A rendered collection, rebuilt only after a write. */
+  cached(name: 'customersApi' | 'customerCards' | 'contactsApi'): Row[] {
+    const hit = this.renderCache.get(name);
+    if (hit && hit.revision === this.revision) return hit.rows;
+    const rows =
+      name === 'customersApi'
+        ? [...this.customers.values()].map((c) => this.customerApi(c))
+        : name === 'customerCards'
+          ? [...this.customers.values()].map((c) => this.customerCard(c))
+          : [...this.contacts.values()].map((c) => this.contactApi(c));
+    this.renderCache.set(name, { revision: this.revision, rows });
+    return rows;
+  }
+
   private touch(record: Versioned, at?: string): void {
+    this.revision += 1;
     this.versionCounter += 1;
     record.version = this.versionCounter;
     record.lastModified = this.stamp(at);
@@ -343,6 +363,7 @@ export class BcStore {
     if (!current) throw notFound('Customer', `No.='${idOrNo}'`);
     this.checkEtag(current, options.ifMatch, options.mismatchStatus);
     this.customers.delete(current.id);
+    this.revision += 1;
     this.emit('customers', current.id, 'deleted', this.stamp());
   }
 
@@ -422,6 +443,7 @@ export class BcStore {
     if (!current) throw notFound('Contact', `No.='${idOrNo}'`);
     this.checkEtag(current, options.ifMatch, options.mismatchStatus);
     this.contacts.delete(current.id);
+    this.revision += 1;
     this.emit('contacts', current.id, 'deleted', this.stamp());
   }
 
