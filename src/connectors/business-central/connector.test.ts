@@ -353,6 +353,30 @@ describe('paging', () => {
   });
 });
 
+describe('degraded and bulk paths', () => {
+  it('creates contacts through $batch and reads customers without a published Customer Card', async () => {
+    const sim = await startBusinessCentralSimulator({ records: 8, unpublished: ['CustomerCard'] });
+    try {
+      const warnings: string[] = [];
+      const ctx = context(sim.subscriptionSettings);
+      const connector = businessCentral.create({ ...ctx, log: { info: () => undefined, warn: (m) => void warnings.push(m) } });
+      const page = await connector.list('customer', {});
+      expect(page.records).toHaveLength(8);
+      expect(page.records[0]?.data.PaymentTermsCode).toBeUndefined();
+      expect(warnings.join(' ')).toMatch(/CustomerCard \(Page 21\) is not published/);
+      const results = await connector.createMany?.('contact', [
+        { Type: 'Person', FirstName_Contact: 'Grace', LastName_Contact: 'Hopper', EMail: 'grace@example.com' },
+        { Type: 'Person', FirstName_Contact: 'Bad', LastName_Contact: 'Country', EMail: 'bad@example.com', CountryRegionCode: 'ZZ' },
+      ]);
+      expect(results?.[0]).toMatchObject({ data: { FirstName_Contact: 'Grace', LastName_Contact: 'Hopper' } });
+      expect(results?.[1]).toMatchObject({ kind: 'permanent', field: 'CountryRegionCode' });
+      expect(sim.data.contacts().some((c) => c.email === 'grace@example.com')).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('testConnection', () => {
   it('names a web service that is not published', async () => {
     const sim = await startBusinessCentralSimulator({ records: 5, unpublished: ['ShippingAgents'] });
