@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.junction/**', 'web/dist/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.junction/**', 'web/dist/**', 'coverage/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,7 +11,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/api'], message: 'nothing imports api (see ARCHITECTURE.md)' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../api', '../api/*', '../../api', '../../api/*', '../../../api', '../../../api/*'], message: 'nothing imports api (see ARCHITECTURE.md)' }] }],
     },
   },
   {
