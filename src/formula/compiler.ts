@@ -481,6 +481,8 @@ class Compiler {
     this.checkArity(name, d, node);
     const args: Emitted[] = [];
     const conditionArg = d.conditionArg;
+    const fast = this.equalityFastPath(name, node);
+    if (fast) return fast;
     node.args.forEach((a, i) => {
       if (i === conditionArg && a.kind === 'Literal' && a.type === 'string') {
         const pred = this.precompileCondition(a.value as string, a.pos, node.pos);
@@ -491,6 +493,32 @@ class Compiler {
       const v = FUNCTIONS.get(d.doubleVariant);
       if (v) d = v;
     }
+    return this.emitBuiltin(d, name, node, args);
+  }
+
+  /**
+   * `FieldFromFirstMatch(list, "Field == literal", "Name")` with literal condition and field name:
+   * compiled to a loop comparing one own field, without a predicate call per item.
+   */
+  private equalityFastPath(name: string, node: Call): Emitted | undefined {
+    if (name !== 'FieldFromFirstMatch' && name !== 'FirstMatch') return undefined;
+    const cond = node.args[1];
+    const field = node.args[2];
+    if (cond?.kind !== 'Literal' || cond.type !== 'string') return undefined;
+    if (name === 'FieldFromFirstMatch' && (field?.kind !== 'Literal' || field.type !== 'string')) return undefined;
+    const { program, diagnostics } = parseFormula(cond.value as string, { condition: true });
+    const e = program.expression;
+    if (diagnostics.length > 0 || !e || e.kind !== 'Binary' || e.op !== '==') return undefined;
+    let id: Expr = e.left;
+    let lit: Expr = e.right;
+    if (id.kind !== 'Identifier') [id, lit] = [lit, id];
+    if (id.kind !== 'Identifier' || lit.kind !== 'Literal' || lit.type === 'null') return undefined;
+    if (rt.BLOCKED_NAMES.has(id.name) || id.name === 'parent' || id.name === 'Parent') return undefined;
+    const d = FUNCTIONS.get(`${name}$eq`);
+    if (!d) return undefined;
+    const list = this.expr(node.args[0] as Expr);
+    const args: Emitted[] = [list, { code: JSON.stringify(id.name), t: STRING_NN }, this.expr(lit)];
+    if (field) args.push({ code: JSON.stringify(field.kind === 'Literal' ? field.value : ''), t: STRING_NN });
     return this.emitBuiltin(d, name, node, args);
   }
 

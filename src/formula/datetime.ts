@@ -6,22 +6,27 @@
  */
 export type DateTimeKind = 'Unspecified' | 'Utc' | 'Local';
 
-const MIN_MS = Date.UTC(1, 0, 1) - 0; // computed below with setUTCFullYear for year 1
 const MIN_DATE = new Date(0);
 MIN_DATE.setUTCFullYear(1, 0, 1);
 MIN_DATE.setUTCHours(0, 0, 0, 0);
 const MAX_DATE = new Date(0);
 MAX_DATE.setUTCFullYear(9999, 11, 31);
 MAX_DATE.setUTCHours(23, 59, 59, 999);
-void MIN_MS;
 
 export class FormulaDateTime {
-  readonly ms: number;
-  readonly kind: DateTimeKind;
+  // Private fields: a DateTime has no own properties, so formula field reads never see them.
+  readonly #ms: number;
+  readonly #kind: DateTimeKind;
   constructor(ms: number, kind: DateTimeKind = 'Unspecified') {
-    this.ms = ms;
-    this.kind = kind;
+    this.#ms = ms;
+    this.#kind = kind;
     Object.freeze(this);
+  }
+  get ms(): number {
+    return this.#ms;
+  }
+  get kind(): DateTimeKind {
+    return this.#kind;
   }
   static readonly MinValue = new FormulaDateTime(MIN_DATE.getTime());
   static readonly MaxValue = new FormulaDateTime(MAX_DATE.getTime());

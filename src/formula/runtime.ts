@@ -59,18 +59,24 @@ export function isPlainObject(o: unknown): o is Record<string, unknown> {
   return p === objectProto || p === null;
 }
 
-/** Own property of plain data, else undefined. Functions are never handed out. */
+function blocked(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype';
+}
+
+/**
+ * Own data property of an object, else undefined. Only own properties are read (hasOwnProperty),
+ * never `__proto__`/`constructor`/`prototype`, and functions are never handed out, so nothing on a
+ * prototype chain is reachable.
+ */
 export function own(o: unknown, key: string): unknown {
-  if (o === null || typeof o !== 'object' || BLOCKED_NAMES.has(key)) return undefined;
-  if (!hasOwn.call(o, key)) return undefined;
-  if (!isPlainObject(o)) return undefined;
+  if (o === null || typeof o !== 'object' || !hasOwn.call(o, key) || blocked(key)) return undefined;
   const v = (o as Record<string, unknown>)[key];
   return typeof v === 'function' ? undefined : v;
 }
 
-/** The record itself when it is plain data, else null (checked once per run, not per read). */
+/** The record when it is an object (records are JSON data), else null. */
 export function plain(r: unknown): Record<string, unknown> | null {
-  return isPlainObject(r) ? r : null;
+  return r !== null && typeof r === 'object' ? (r as Record<string, unknown>) : null;
 }
 
 /** A variable (env.variables) by name; unknown → null. */
@@ -310,7 +316,7 @@ export function propOpt(pos: number, o: unknown, key: string): unknown {
 }
 
 function propOf(pos: number, o: unknown, key: string): unknown {
-  if (typeof o === 'object' && hasOwn.call(o, key) && isPlainObject(o) && !BLOCKED_NAMES.has(key)) {
+  if (typeof o === 'object' && hasOwn.call(o, key) && !blocked(key)) {
     const v = (o as Record<string, unknown>)[key];
     return v === undefined || typeof v === 'function' ? null : v;
   }

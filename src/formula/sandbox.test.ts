@@ -47,12 +47,22 @@ describe('sandbox', () => {
     expect(attempt('__proto__', rec)).toBeNull();
     expect(attempt('A', rec)).toBe(1);
   });
-  it('class instances are not plain data: their fields are not readable', () => {
+  it('methods of class instances are not reachable, and function-valued fields read as null', () => {
     class Secret {
       token = 'abc';
+      reveal(): string {
+        return 'x';
+      }
     }
-    expect(attempt('token', new Secret())).toBeNull();
-    expect(attempt('S.token', { S: new Secret() })).toBeNull();
+    expect(attempt('S.reveal', { S: new Secret() })).toBeNull();
+    expect(attempt('S.token', { S: new Secret() })).toBe('abc');
+    expect(attempt('F', { F: () => 1 })).toBeNull();
+    expect(attempt('O.F', { O: { F: () => 1 } })).toBeNull();
+    expect(attempt('Items.Select(F)', { Items: [1], F: (x: number) => x })).toBe('FORMULA_ARGUMENT');
+  });
+  it('DateTime values expose no fields, only their C# members', () => {
+    expect(attempt('DateTime.Parse("2024-01-01").ms')).toBe('FORMULA_TYPE');
+    expect(attempt('DateTime.Parse("2024-01-01").Year')).toBe(2024);
   });
   it('inherited properties are not visible', () => {
     const rec = Object.create({ Inherited: 'x' }) as object;
