@@ -223,10 +223,10 @@ describe('lookups', () => {
     expect(f.run({ Code: 'X' }, env)).toBe('Standard');
     expect(codeOf(() => f.run({ Code: 'G' }, {}))).toBe('FORMULA_NO_SERVICES');
   });
-  it('await before a non-async value is allowed', async () => {
+  it('await before a non-async value is allowed and keeps the formula synchronous', () => {
     const f = compileFormula('await Name');
-    expect(f.isAsync).toBe(true);
-    await expect(f.run({ Name: 'x' }, {})).resolves.toBe('x');
+    expect(f.isAsync).toBe(false);
+    expect(f.run({ Name: 'x' }, {})).toBe('x');
   });
   it('formulas without lookups run synchronously', () => {
     const f = compileFormula('FirstName + "!"');

@@ -313,10 +313,9 @@ class Compiler {
       }
       case 'Await': {
         if (this.lambdaDepth > 0 || this.conditionMode) this.error(Diagnostics.Await_inside_lambda, node.pos, 5);
-        const v = this.expr(node.operand);
-        this.isAsync = true;
-        if (v.awaited) return v;
-        return { code: `(await ${v.code})`, t: v.t };
+        // Async built-ins are awaited where they are called; `await` before any other value is a no-op,
+        // so only formulas that really call an async function become async.
+        return this.expr(node.operand);
       }
       case 'Binary':
         return this.binary(node);

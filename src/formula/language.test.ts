@@ -140,6 +140,11 @@ describe('operators and precedence', () => {
     ['(double)7 / 2', 3.5],
     ['(string)Name', 'Jane', { Name: 'Jane' }],
     ['(int?)X', null, { X: null }],
+    ["(int)'a'", 97],
+    ['Name!.Length', 4, { Name: 'Jane' }],
+    ['Obj.Count', 2, { Obj: { a: 1, b: 2 } }],
+    ['Obj.ContainsKey("a")', true, { Obj: { a: 1 } }],
+    ['Obj.GetValueOrDefault("z", 0)', 0, { Obj: { a: 1 } }],
   ];
   it.each(cases)('%s', (source, expected, record) => {
     expect(run(source, record ?? {})).toEqual(expected);

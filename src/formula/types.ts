@@ -20,7 +20,7 @@ export interface FormulaEnv {
 
 export interface CompiledFormula {
   readonly source: string;
-  /** True when the formula uses await / async lookups. */
+  /** True when the formula calls an async lookup (GetSpaceportIdAsync, ...); `await` alone does not make it async. */
   readonly isAsync: boolean;
   /** Runs the formula. Returns the value, or a Promise of it when isAsync. Throws FormulaRuntimeError. */
   run(record: unknown, env: FormulaEnv): unknown;
