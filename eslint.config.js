@@ -18,4 +18,9 @@ export default tseslint.config(
     files: ['src/api/**', 'src/cli/**', 'test/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // The console: plain ES modules run by the browser (no build step).
+    files: ['web/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
 );

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { metrics, registry } from '../observability/index.js';
 import { registerApiKeyAuth } from './auth.js';
+import { consolePlugin } from './console.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler } from './problem.js';
 import { hubRecordRoutes } from './routes/hub-records.js';
@@ -53,5 +54,6 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await app.register(subscriptionRoutes, { prefix: '/api/v1' });
   await app.register(mappingCollectionRoutes, { prefix: '/api/v1' });
   await app.register(templateRoutes, { prefix: '/api/v1' });
+  await app.register(consolePlugin);
   return app;
 }
