@@ -4,13 +4,15 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { metrics, registry } from '../observability/index.js';
 import { registerApiKeyAuth } from './auth.js';
-import { consolePlugin } from './console.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler } from './problem.js';
 import { hubRecordRoutes } from './routes/hub-records.js';
 import { mappingCollectionRoutes } from './routes/mapping-collections.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { templateRoutes } from './routes/templates.js';
+import { syncRoutes } from './routes/sync.js';
+import { transferRoutes } from './routes/transfers.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -54,6 +56,8 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await app.register(subscriptionRoutes, { prefix: '/api/v1' });
   await app.register(mappingCollectionRoutes, { prefix: '/api/v1' });
   await app.register(templateRoutes, { prefix: '/api/v1' });
-  await app.register(consolePlugin);
+  await app.register(syncRoutes, { prefix: '/api/v1' });
+  await app.register(transferRoutes, { prefix: '/api/v1' });
+  await app.register(webhookRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { startQueue } from '../../store/index.js';
+import { getSubscription } from '../../subscriptions/index.js';
+import { createSyncEngine, SyncError, type SyncEngine } from '../../sync/index.js';
+import type { AppDeps } from '../deps.js';
+import { sendProblem } from '../problem.js';
+
+/**
+ * The sync engine the routes use: `deps.sync` when the host passes one (serve / worker share it), else
+ * one created on first use on the API's own database (queue without maintenance), stopped on close.
+ */
+type DepsWithSync = AppDeps & { sync?: SyncEngine };
+const engines = new WeakMap<object, Promise<SyncEngine>>();
+const hooked = new WeakSet<object>();
+
+export function useSyncEngine(app: FastifyInstance): () => Promise<SyncEngine> {
+  const deps = app.deps as DepsWithSync;
+  if (!hooked.has(deps)) {
+    hooked.add(deps);
+    app.addHook('onClose', async () => {
+      const pending = engines.get(deps);
+      engines.delete(deps);
+      if (!pending) return;
+      const engine = await pending.catch(() => null);
+      if (!engine) return;
+      await engine.stop();
+      await engine.ctx.queue.stop({ graceful: false, wait: true, close: false }).catch(() => undefined);
+    });
+  }
+  // SyncError carries its own status (401 for webhooks, 422 for a missing collection…).
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof SyncError) {
+      return sendProblem(reply, { status: error.status, code: error.code, detail: error.message, ...(error.details.field ? { field: error.details.field } : {}), instance: request.url.split('?')[0] });
+    }
+    throw error;
+  });
+  return () => {
+    if (deps.sync) return Promise.resolve(deps.sync);
+    let engine = engines.get(deps);
+    if (!engine) {
+      engine = (async () => {
+        const queue = await startQueue(deps.db, { supervise: false });
+        return createSyncEngine({ db: deps.db, queue, vault: deps.vault, connectors: deps.connectors });
+      })();
+      engines.set(deps, engine);
+    }
+    return engine;
+  };
+}
+
+const Direction = z.enum(['TO_HUB', 'FROM_HUB']);
+const SubParams = z.object({ id: z.string().uuid() }).strict();
+const RunParams = z.object({ id: z.string().uuid(), runId: z.string().uuid() }).strict();
+const RunView = z.object({
+  id: z.string(),
+  subscriptionId: z.string(),
+  entity: z.string(),
+  state: z.enum(['running', 'completed', 'cancelled', 'failed']),
+  done: z.number(),
+  total: z.number().nullable(),
+  errors: z.number(),
+  pages: z.number(),
+  ratePerSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+  checkpoint: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+/** Manual sync, initializations and "test connection". */
+export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
+  const engine = useSyncEngine(app);
+  const ownSubscription = (tenantId: string, id: string) => getSubscription(app.deps.db, app.deps, tenantId, id);
+
+  app.post(
+    '/sync/manual',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Queue a manual sync of records by external id or hub id, in either direction',
+        body: z
+          .object({
+            subscriptionId: z.string().uuid(),
+            direction: Direction.default('TO_HUB'),
+            entity: z.string().min(1).max(200).optional(),
+            hubModel: z.string().min(1).max(100).optional(),
+            collectionId: z.string().uuid().optional(),
+            externalIds: z.array(z.string().min(1).max(500)).max(3000).optional(),
+            hubIds: z.array(z.string().uuid()).max(3000).optional(),
+          })
+          .strict()
+          .refine((b) => (b.externalIds?.length ?? 0) + (b.hubIds?.length ?? 0) > 0, { message: 'give externalIds or hubIds', path: ['externalIds'] }),
+        response: { 202: z.object({ enqueued: z.number(), jobs: z.array(z.object({ externalId: z.string().optional(), hubId: z.string().optional(), collectionId: z.string().optional() })) }) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await (await engine()).enqueueManual({
+        tenantId: request.tenantId,
+        subscriptionId: b.subscriptionId,
+        direction: b.direction,
+        ...(b.entity ? { entity: b.entity } : {}),
+        ...(b.hubModel ? { hubModel: b.hubModel } : {}),
+        ...(b.collectionId ? { collectionId: b.collectionId } : {}),
+        ...(b.externalIds ? { externalIds: b.externalIds } : {}),
+        ...(b.hubIds ? { hubIds: b.hubIds } : {}),
+      });
+      return reply.code(202).send(result);
+    },
+  );
+
+  app.post(
+    '/subscriptions/:id/initializations',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Start an initialization: page through every record of an entity into the hub',
+        params: SubParams,
+        body: z.object({ entity: z.string().min(1).max(200), collectionId: z.string().uuid().optional() }).strict(),
+        response: { 202: RunView },
+      },
+    },
+    async (request, reply) => {
+      const run = await (await engine()).startInitialization({ tenantId: request.tenantId, subscriptionId: request.params.id, entity: request.body.entity, ...(request.body.collectionId ? { collectionId: request.body.collectionId } : {}) });
+      return reply.code(202).send(run);
+    },
+  );
+
+  app.get(
+    '/subscriptions/:id/initializations/:runId',
+    { schema: { tags: ['sync'], summary: 'Progress of an initialization (done, total, rate, ETA)', params: RunParams, response: { 200: RunView } } },
+    async (request) => {
+      const run = await (await engine()).getInitialization(request.tenantId, request.params.runId);
+      if (run.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
+      return run;
+    },
+  );
+
+  app.delete(
+    '/subscriptions/:id/initializations/:runId',
+    { schema: { tags: ['sync'], summary: 'Cancel an initialization', params: RunParams, response: { 200: RunView } } },
+    async (request) => {
+      const current = await (await engine()).getInitialization(request.tenantId, request.params.runId);
+      if (current.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
+      return (await engine()).cancelInitialization(request.tenantId, request.params.runId);
+    },
+  );
+
+  app.post(
+    '/subscriptions/:id/test-connection',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Check that the subscription can reach its system',
+        params: SubParams,
+        response: { 200: z.object({ ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })) }) },
+      },
+    },
+    async (request) => {
+      await ownSubscription(request.tenantId, request.params.id);
+      const checks = await (await engine()).testConnection(request.params.id);
+      return { ok: checks.every((c) => c.ok), checks };
+    },
+  );
+};
