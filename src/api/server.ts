@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { metrics, registry } from '../observability/index.js';
 import { registerApiKeyAuth } from './auth.js';
+import { consolePlugin } from './console.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler } from './problem.js';
 import { hubRecordRoutes } from './routes/hub-records.js';
@@ -59,5 +60,6 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await app.register(syncRoutes, { prefix: '/api/v1' });
   await app.register(transferRoutes, { prefix: '/api/v1' });
   await app.register(webhookRoutes, { prefix: '/api/v1' });
+  await app.register(consolePlugin);
   return app;
 }
