@@ -211,20 +211,21 @@ export class SyncEngine {
 
   async listTransfers(tenantId: string, filter: TransferFilter, page: { limit?: number; cursor?: string } = {}): Promise<TransferPage> {
     const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
-    let after: { createdAt: string; id: string } | undefined;
+    let after: { createdUs: number; id: string } | undefined;
     if (page.cursor) {
       try {
-        const [createdAt, id] = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as [string, string];
-        if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error('bad');
-        after = { createdAt, id };
+        const [createdUs, id] = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as [number, string];
+        if (!Number.isSafeInteger(createdUs) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad');
+        after = { createdUs, id };
       } catch {
         throw new SyncError('JCT_SYNC_INVALID_REQUEST', 'The cursor is not one this API returned.', { field: 'cursor' });
       }
     }
     const rows = await listTransfers(this.ctx.db, tenantId, filter, { limit: limit + 1, ...(after ? { after } : {}) });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') : null };
+    const page1 = rows.slice(0, limit);
+    const last = page1[page1.length - 1];
+    const items: TransferRow[] = page1.map(({ cursorUs: _c, ...t }) => t);
+    return { items, nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.cursorUs, last.id])).toString('base64url') : null };
   }
 
   async getTransfer(tenantId: string, id: string): Promise<TransferRow> {

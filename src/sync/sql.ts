@@ -409,17 +409,28 @@ function transferWhere(tenantId: string, f: TransferFilter): { where: string; pa
   return { where: where.join(' AND '), params };
 }
 
-/** Newest first; the cursor is (created_at, id) of the last row of the previous page. */
-export async function listTransfers(q: Queryable, tenantId: string, f: TransferFilter, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<TransferRow[]> {
+/**
+ * Newest first; the cursor is (created_at in epoch microseconds, id) of the last row of the previous
+ * page (microseconds: an ISO string in milliseconds would skip rows created within the same ms).
+ */
+export async function listTransfers(
+  q: Queryable,
+  tenantId: string,
+  f: TransferFilter,
+  page: { limit: number; after?: { createdUs: number; id: string } },
+): Promise<Array<TransferRow & { cursorUs: number }>> {
   const { where, params } = transferWhere(tenantId, f);
   let clause = where;
   if (page.after) {
-    const a = params.push(page.after.createdAt);
+    const a = params.push(page.after.createdUs);
     const b = params.push(page.after.id);
-    clause += ` AND (created_at, id) < ($${a}::timestamptz, $${b}::uuid)`;
+    clause += ` AND (created_at, id) < (to_timestamp($${a}::float8 / 1000000), $${b}::uuid)`;
   }
-  const { rows } = await q.query<TransferDbRow>(`SELECT ${TRANSFER_COLUMNS} FROM sync_transfers WHERE ${clause} ORDER BY created_at DESC, id DESC LIMIT $${params.push(page.limit)}`, params);
-  return rows.map(toTransfer);
+  const { rows } = await q.query<TransferDbRow>(
+    `SELECT ${TRANSFER_COLUMNS}, (extract(epoch FROM created_at) * 1000000)::int8 AS created_us FROM sync_transfers WHERE ${clause} ORDER BY created_at DESC, id DESC LIMIT $${params.push(page.limit)}`,
+    params,
+  );
+  return rows.map((r) => ({ ...toTransfer(r), cursorUs: Number(r.created_us) }));
 }
 
 export async function countTransfersByStatus(q: Queryable, tenantId: string, f: TransferFilter = {}): Promise<Record<string, number>> {
