@@ -89,6 +89,13 @@ describe('iPaaS and SDK functions (reference §5.3, §5.4)', () => {
     ['FieldFromFirstMatch(Items, Cond, "B")', 2, { Items: [{ A: 1, B: 2 }], Cond: 'A == 1' }],
     ['FieldFromFirstMatch(Items, "A == 1 && C != null", "B")', 3, { Items: [{ A: 1, B: 2 }, { A: 1, B: 3, C: 'x' }] }],
     ['FieldFromFirstMatch(Items, "A == SpaceportSystemId", "B")', 9, { Items: [{ A: 5, B: 9 }] }],
+    ['FieldFromFirstMatch(Items, "SpaceportSystemId == 5", "B")', 1, { Items: [{ B: 1 }, { B: 2 }] }],
+    ['FieldFromFirstMatch(Items, "A == 1", "B.C")', 'deep', { Items: [{ A: 1, B: { C: 'deep' } }] }],
+    ['FieldFromFirstMatch(Items, "A == 1", "constructor")', null, { Items: [{ A: 1 }] }],
+    ['FieldFromFirstMatch(Items, "A == 1", "B")', null, { Items: [null, 'x', 7, { A: 1 }] }],
+    ['FieldFromFirstMatch(Items, "\\"x\\" == A", "B")', 3, { Items: [{ A: 'y', B: 2 }, { A: 'x', B: 3 }] }],
+    ['FirstMatch(Items, "A = 2")', null, { Items: [{ A: 1 }] }],
+    ['FirstMatch(Items, "A = 1").B', 4, { Items: [{ A: 1, B: 4 }] }],
   ];
   it.each(cases)('%s', (source, expected, record) => {
     expect(run(source, record ?? {}, { variables: { SpaceportSystemId: 5 } })).toEqual(expected);
@@ -119,6 +126,10 @@ describe('iPaaS and SDK functions (reference §5.3, §5.4)', () => {
   it('RegExMatch caps input length and rejects invalid patterns', () => {
     expect(codeOf(() => run('RegExMatch(X, "a")', { X: 'a'.repeat(20_000) }))).toBe('FORMULA_REGEX');
     expect(codeOf(() => run('RegExMatch("a", "(")'))).toBe('FORMULA_REGEX');
+  });
+  it('FieldFromFirstMatch on a non-list reports the SDK parameter message', () => {
+    expect(codeOf(() => run('FieldFromFirstMatch(Name, "A == 1", "B")', { Name: 'x' }))).toBe('FORMULA_ARGUMENT');
+    expect(codeOf(() => run('FirstMatch(Name, Cond)', { Name: 'x', Cond: 'A == 1' }))).toBe('FORMULA_ARGUMENT');
   });
   it('a non-literal condition with a syntax error is a runtime FORMULA_ARGUMENT', () => {
     expect(codeOf(() => run('FirstMatch(Items, Cond)', { Items: [{}], Cond: 'A ==' }))).toBe('FORMULA_ARGUMENT');

@@ -19,6 +19,7 @@ import {
 } from './builtins/index.js';
 import { computeLineAndColumn, createDiagnostic, Diagnostics, formatSnippet, getLineStarts, type Diagnostic, type DiagnosticMessage } from './diagnostics.js';
 import { FormulaError, FormulaErrorCode, FormulaMappingError, FormulaRuntimeError, FormulaSyntaxError } from './errors.js';
+import { readPath } from './builtins/ipaas.js';
 import { parseFormula } from './parser.js';
 import * as rt from './runtime.js';
 import type { CompiledFormula, FormulaEnv } from './types.js';
@@ -46,6 +47,7 @@ const PRIMITIVE = new Set<Kind>(['int', 'double', 'string', 'bool', 'char']);
 const RT_NAMES = [
   'g', 's', 'st', 'add', 'sub', 'mul', 'div', 'mod', 'idiv', 'imod', 'neg', 'plus', 'eq', 'lt', 'gt', 'le', 'ge', 'bool', 'not',
   'prop', 'propOpt', 'index', 'indexOpt', 'cast', 'formatValue', 'parentOf', 'nullRef', 'plain', 'hop', 'gv',
+  'checkLimits', 'notList',
 ] as const;
 
 function kindOf(k: StaticKind | undefined, args: Emitted[]): SType {
@@ -80,6 +82,8 @@ class Compiler {
   private usesParent = false;
   private usesE = false;
   private usesRecord = false;
+  /** Helper functions generated for this formula (FieldFromFirstMatch fast paths). */
+  private readonly helpers: string[] = [];
 
   constructor(
     private readonly text: string,
@@ -174,6 +178,7 @@ class Compiler {
       `const { ${RT_NAMES.join(', ')} } = rt;`,
       consts.length ? `const ${consts.join(', ')};` : '',
       'const { SHARED, EMPTY, MAX_STEPS, MAX_MS } = H;',
+      ...this.helpers,
       `${this.isAsync ? 'async ' : ''}function formula(r, c) {`,
       prologue.join('\n'),
       body,
@@ -513,12 +518,38 @@ class Compiler {
     if (id.kind !== 'Identifier') [id, lit] = [lit, id];
     if (id.kind !== 'Identifier' || lit.kind !== 'Literal' || lit.type === 'null') return undefined;
     if (rt.BLOCKED_NAMES.has(id.name) || id.name === 'parent' || id.name === 'Parent') return undefined;
-    const d = FUNCTIONS.get(`${name}$eq`);
-    if (!d) return undefined;
     const list = this.expr(node.args[0] as Expr);
-    const args: Emitted[] = [list, { code: JSON.stringify(id.name), t: STRING_NN }, this.expr(lit)];
-    if (field) args.push({ code: JSON.stringify(field.kind === 'Literal' ? field.value : ''), t: STRING_NN });
-    return this.emitBuiltin(d, name, node, args);
+    const value = this.expr(lit).code;
+    const key = JSON.stringify(id.name);
+    const pos = this.p(node.pos);
+    let result = '(it === undefined ? null : it)';
+    if (name === 'FieldFromFirstMatch' && field?.kind === 'Literal') {
+      const fieldName = String(field.value);
+      const f = JSON.stringify(fieldName);
+      result =
+        fieldName.includes('.') || rt.BLOCKED_NAMES.has(fieldName)
+          ? `${this.constant(readPath)}(it, ${f})`
+          : `(it !== null && typeof it === "object" && hop.call(it, ${f}) && (x = it[${f}]) !== undefined && typeof x !== "function" ? x : null)`;
+    }
+    const helper = `m${this.helpers.length}`;
+    this.helpers.push(
+      [
+        `function ${helper}(c, list) {`,
+        'if (list === null || list === undefined) return null;',
+        `if (!Array.isArray(list)) return notList(${pos}, ${JSON.stringify(name)}, list);`,
+        'const vs = c.vars;',
+        'let x;',
+        'for (let i = 0; i < list.length; i++) {',
+        'if (++c.n > c.max || (c.n & 1023) === 0) checkLimits(c);',
+        'const it = list[i];',
+        `if (it !== null && typeof it === "object" && hop.call(it, ${key}) ? it[${key}] === ${value} : gv(vs, ${key}) === ${value}) return ${result};`,
+        '}',
+        'return null;',
+        '}',
+      ].join('\n'),
+    );
+    this.usesSteps = true;
+    return { code: `${helper}(st(c), ${list.code})`, t: ANY };
   }
 
   private precompileCondition(text: string, litPos: number, callPos: number): ConditionPredicate | undefined {

@@ -295,6 +295,15 @@ export function not(pos: number, v: unknown): boolean {
 
 // --- member and index access ----------------------------------------------------------------------
 
+/** FieldFromFirstMatch/FirstMatch given something that is not a list. */
+export function notList(pos: number, fnName: string, v: unknown): never {
+  return fail(
+    FormulaErrorCode.ARGUMENT,
+    `Invalid parameter passed to the method ${fnName}. The parameter inputList is expected to be of the type IEnumerable but is the type ${typeName(v)}.`,
+    pos,
+  );
+}
+
 export function nullRef(member: string, pos: number, call: boolean): never {
   return fail(
     FormulaErrorCode.NULL_REFERENCE,

@@ -201,37 +201,7 @@ function required(_c: C, pos: number, v: unknown, message: unknown): unknown {
   return v;
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/**
- * Fast path for the common condition form `Field == literal` (or `Field = literal`): no predicate
- * call per item. Same result as the compiled condition: the item's own field, else the variable.
- */
-function firstEqual(c: C, pos: number, list: unknown, key: string, value: unknown, fnName: string): unknown {
-  if (list === null || list === undefined) return undefined;
-  if (!Array.isArray(list)) return badParam(fnName, 'inputList', 'IEnumerable', list, pos);
-  for (let i = 0; i < list.length; i++) {
-    st(c);
-    const item: unknown = list[i];
-    if (item !== null && typeof item === 'object' && hasOwn.call(item, key)) {
-      if ((item as Record<string, unknown>)[key] === value) return item;
-    } else {
-      const vars = c.vars;
-      if (vars !== undefined && vars !== null && hasOwn.call(vars, key) && vars[key] === value) return item;
-    }
-  }
-  return undefined;
-}
-
 export const IPAAS_FUNCTIONS: Record<string, BuiltinDef> = {
-  FieldFromFirstMatch$eq: def((c: C, pos: number, list: unknown, key: string, value: unknown, field: string) => {
-    const item = firstEqual(c, pos, list, key, value, 'FieldFromFirstMatch');
-    return item === undefined ? null : readPath(item, field);
-  }, 4, 4),
-  FirstMatch$eq: def((c: C, pos: number, list: unknown, key: string, value: unknown) => {
-    const item = firstEqual(c, pos, list, key, value, 'FirstMatch');
-    return item === undefined ? null : item;
-  }, 3, 3),
   FieldFromFirstMatch: def((c: C, pos: number, list: unknown, cond: unknown, field: unknown) => {
     const name = argString('FieldFromFirstMatch', 'fieldName', field, pos);
     const item = firstMatch(c, pos, list, cond, 'FieldFromFirstMatch');
