@@ -39,8 +39,8 @@ export function whenUnauthorized(handler) {
   onUnauthorized = handler;
 }
 
-/** Calls `/api/v1<path>`; resolves to the parsed JSON body (or null for 204). */
-export async function api(method, path, body, { key = getKey() } = {}) {
+/** Calls `/api/v1<path>`; resolves to the parsed JSON body (or null for 204). `quiet`: a 401 does not sign out. */
+export async function api(method, path, body, { key = getKey(), quiet = false } = {}) {
   const headers = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -61,7 +61,7 @@ export async function api(method, path, body, { key = getKey() } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, json);
-    if (response.status === 401) onUnauthorized(error);
+    if (response.status === 401 && !quiet) onUnauthorized(error);
     throw error;
   }
   return json;

@@ -46,7 +46,7 @@ function signIn(message) {
     const button = form.querySelector('button');
     button.disabled = true;
     try {
-      await api('GET', '/subscriptions?limit=1', undefined, { key });
+      await api('GET', '/subscriptions?limit=1', undefined, { key, quiet: true });
       setKey(key);
       nav.hidden = false;
       if (!location.hash || location.hash === '#') location.hash = '#/subscriptions';
