@@ -77,6 +77,8 @@ class Compiler {
   private nextVar = 0;
   private nextTemp = 0;
   private lambdaDepth = 0;
+  /** Lambdas being compiled: index of their scope and whether they capture run state. */
+  private readonly lambdas: { scope: number; captures: boolean }[] = [];
   private isAsync = false;
   private usesSteps = false;
   private usesParent = false;
@@ -117,9 +119,18 @@ class Compiler {
   private lookup(name: string): Local | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const l = this.scopes[i]?.get(name);
-      if (l) return l;
+      if (l) {
+        // A lambda that reads a local declared outside itself captures it (cannot be hoisted).
+        for (const frame of this.lambdas) if (frame.scope > i) frame.captures = true;
+        return l;
+      }
     }
     return undefined;
+  }
+
+  /** The current lambdas read the record, the environment or variables: they cannot be hoisted. */
+  private captureRun(): void {
+    for (const frame of this.lambdas) frame.captures = true;
   }
 
   private declare(name: string, pos: number, t: SType): string {
@@ -346,15 +357,18 @@ class Compiler {
     const local = this.lookup(name);
     if (local) return { code: local.js, t: local.t };
     if (name === 'parent') {
+      this.captureRun();
       this.usesE = true;
       return { code: '(e.parent === undefined ? null : e.parent)', t: ANY };
     }
     if (name === 'Parent') {
+      this.captureRun();
       this.usesParent = true;
       return { code: 'parentOf(r, e)', t: ANY };
     }
     if (rt.BLOCKED_NAMES.has(name)) return { code: 'null', t: { k: 'null', nn: false } };
     void pos;
+    this.captureRun();
     this.usesRecord = true;
     // Inline form of g(rp, vs, key): own property of the plain record, else the variable, else null.
     const key = JSON.stringify(name);
@@ -565,20 +579,35 @@ class Compiler {
     }
   }
 
+  /**
+   * Lambdas get the run context as an extra last parameter (`c`), which LINQ passes. A lambda that
+   * reads nothing from the run (no record field, variable, parent or outer local) is hoisted out of
+   * the formula function: it is created once at compile time, not on every run.
+   */
   private lambda(node: Lambda): Emitted {
     this.scopes.push(new Map());
+    const frame = { scope: this.scopes.length - 1, captures: false };
+    this.lambdas.push(frame);
     this.lambdaDepth++;
     this.usesSteps = true;
-    const params = node.params.map((p) => this.declare(p.name, p.pos, ANY));
-    let code: string;
+    const firstTemp = this.nextTemp;
+    const params = [...node.params.map((p) => this.declare(p.name, p.pos, ANY)), 'c'];
+    let body: string;
     if (node.body.kind === 'Block') {
-      code = `((${params.join(', ')}) => {\n${this.statements((node.body as Block).body, false)}\nreturn null;\n})`;
+      body = `${this.statements((node.body as Block).body, false)}\nreturn null;`;
     } else {
-      code = `((${params.join(', ')}) => ${this.expr(node.body as Expr).code})`;
+      body = `return ${this.expr(node.body as Expr).code};`;
     }
     this.lambdaDepth--;
+    this.lambdas.pop();
     this.scopes.pop();
-    return { code, t: { k: 'lambda', nn: true } };
+    if (!frame.captures) {
+      const temps = Array.from({ length: this.nextTemp - firstTemp }, (_, i) => `t${firstTemp + i}`);
+      const name = `l${this.helpers.length}`;
+      this.helpers.push(`function ${name}(${params.join(', ')}) {\n${temps.length ? `let ${temps.join(', ')};\n` : ''}${body}\n}`);
+      return { code: name, t: { k: 'lambda', nn: true } };
+    }
+    return { code: `((${params.join(', ')}) => {\n${body}\n})`, t: { k: 'lambda', nn: true } };
   }
 
   private assign(node: Extract<Expr, { kind: 'Assign' }>): Emitted {

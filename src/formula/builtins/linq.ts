@@ -5,15 +5,20 @@ import { bool, eq, fail, own, st, typeName, type RunContext } from '../runtime.j
 import { argInt, argLambda, def, formatError, type BuiltinDef, type MethodImpl, type MethodTable } from './registry.js';
 
 type C = RunContext;
-type Fn = (x: unknown, i?: unknown) => unknown;
+type Fn = (x: unknown, c: RunContext) => unknown;
 
-function pred(c: C, pos: number, name: string, f: unknown): (x: unknown) => boolean {
-  const fn = argLambda(name, f, pos);
-  return (x) => bool(pos, (st(c), fn(x)));
+/** Calls a predicate lambda on one item (one step); it must return a bool. */
+function test(c: C, pos: number, fn: Fn, x: unknown): boolean {
+  st(c);
+  return bool(pos, fn(x, c));
 }
-function sel(c: C, pos: number, name: string, f: unknown): Fn {
-  const fn = argLambda(name, f, pos);
-  return (x) => (st(c), fn(x));
+/** Calls a selector lambda on one item (one step). */
+function apply(c: C, fn: Fn, x: unknown): unknown {
+  st(c);
+  return fn(x, c);
+}
+function lam(name: string, f: unknown, pos: number): Fn {
+  return argLambda(name, f, pos) as Fn;
 }
 
 function noElements(pos: number): never {
@@ -35,10 +40,10 @@ function compareKeys(pos: number, a: unknown, b: unknown): number {
 }
 
 function numbers(c: C, pos: number, name: string, list: unknown[], f: unknown): number[] {
-  const map = f === undefined ? (x: unknown) => x : sel(c, pos, name, f);
+  const fn = f === undefined ? undefined : lam(name, f, pos);
   const out: number[] = [];
   for (const x of list) {
-    const v = map(x);
+    const v = fn === undefined ? x : apply(c, fn, x);
     if (v === null || v === undefined) continue;
     if (typeof v !== 'number') return fail(FormulaErrorCode.TYPE, `${name}: value of type '${typeName(v)}' is not a number.`, pos);
     out.push(v);
@@ -49,18 +54,37 @@ function numbers(c: C, pos: number, name: string, list: unknown[], f: unknown): 
 const L = (impl: (c: C, pos: number, list: unknown[], a: unknown, b: unknown) => unknown): MethodImpl => impl as MethodImpl;
 
 export const LIST_METHODS: MethodTable = {
-  Any: { min: 0, max: 1, returns: 'bool', impls: { list: L((c, pos, list, f) => (f === undefined ? list.length > 0 : list.some(pred(c, pos, 'Any', f)))) } },
-  All: { min: 1, max: 1, returns: 'bool', impls: { list: L((c, pos, list, f) => list.every(pred(c, pos, 'All', f))) } },
-  Where: { min: 1, max: 1, returns: 'list', impls: { list: L((c, pos, list, f) => list.filter(pred(c, pos, 'Where', f))) } },
-  Select: { min: 1, max: 1, returns: 'list', impls: { list: L((c, pos, list, f) => list.map(sel(c, pos, 'Select', f))) } },
+  Any: { min: 0, max: 1, returns: 'bool', impls: { list: L((c, pos, list, f) => {
+        if (f === undefined) return list.length > 0;
+        const fn = lam('Any', f, pos);
+        for (const x of list) if (test(c, pos, fn, x)) return true;
+        return false;
+      }) } },
+  All: { min: 1, max: 1, returns: 'bool', impls: { list: L((c, pos, list, f) => {
+        const fn = lam('All', f, pos);
+        for (const x of list) if (!test(c, pos, fn, x)) return false;
+        return true;
+      }) } },
+  Where: { min: 1, max: 1, returns: 'list', impls: { list: L((c, pos, list, f) => {
+        const fn = lam('Where', f, pos);
+        const out: unknown[] = [];
+        for (const x of list) if (test(c, pos, fn, x)) out.push(x);
+        return out;
+      }) } },
+  Select: { min: 1, max: 1, returns: 'list', impls: { list: L((c, pos, list, f) => {
+        const fn = lam('Select', f, pos);
+        const out: unknown[] = new Array(list.length);
+        for (let i = 0; i < list.length; i++) out[i] = apply(c, fn, list[i]);
+        return out;
+      }) } },
   SelectMany: {
     min: 1, max: 1, returns: 'list',
     impls: {
       list: L((c, pos, list, f) => {
-        const m = sel(c, pos, 'SelectMany', f);
+        const fn = lam('SelectMany', f, pos);
         const out: unknown[] = [];
         for (const x of list) {
-          const v = m(x);
+          const v = apply(c, fn, x);
           if (Array.isArray(v)) out.push(...(v as unknown[]));
           else if (v !== null && v !== undefined) fail(FormulaErrorCode.TYPE, 'SelectMany: selector must return a list.', pos);
         }
@@ -70,15 +94,22 @@ export const LIST_METHODS: MethodTable = {
   },
   FirstOrDefault: {
     min: 0, max: 1,
-    impls: { list: L((c, pos, list, f) => (f === undefined ? (list[0] ?? null) : (list.find(pred(c, pos, 'FirstOrDefault', f)) ?? null))) },
+    impls: {
+      list: L((c, pos, list, f) => {
+        if (f === undefined) return list[0] ?? null;
+        const fn = lam('FirstOrDefault', f, pos);
+        for (const x of list) if (test(c, pos, fn, x)) return x ?? null;
+        return null;
+      }),
+    },
   },
   First: {
     min: 0, max: 1,
     impls: {
       list: L((c, pos, list, f) => {
         if (f === undefined) return list.length > 0 ? (list[0] ?? null) : noElements(pos);
-        const p = pred(c, pos, 'First', f);
-        for (const x of list) if (p(x)) return x ?? null;
+        const fn = lam('First', f, pos);
+        for (const x of list) if (test(c, pos, fn, x)) return x ?? null;
         return list.length === 0 ? noElements(pos) : noMatch(pos);
       }),
     },
@@ -88,8 +119,8 @@ export const LIST_METHODS: MethodTable = {
     impls: {
       list: L((c, pos, list, f) => {
         if (f === undefined) return list.length > 0 ? (list[list.length - 1] ?? null) : null;
-        const p = pred(c, pos, 'LastOrDefault', f);
-        for (let i = list.length - 1; i >= 0; i--) if (p(list[i])) return list[i] ?? null;
+        const fn = lam('LastOrDefault', f, pos);
+        for (let i = list.length - 1; i >= 0; i--) if (test(c, pos, fn, list[i])) return list[i] ?? null;
         return null;
       }),
     },
@@ -99,8 +130,8 @@ export const LIST_METHODS: MethodTable = {
     impls: {
       list: L((c, pos, list, f) => {
         if (f === undefined) return list.length > 0 ? (list[list.length - 1] ?? null) : noElements(pos);
-        const p = pred(c, pos, 'Last', f);
-        for (let i = list.length - 1; i >= 0; i--) if (p(list[i])) return list[i] ?? null;
+        const fn = lam('Last', f, pos);
+        for (let i = list.length - 1; i >= 0; i--) if (test(c, pos, fn, list[i])) return list[i] ?? null;
         return list.length === 0 ? noElements(pos) : noMatch(pos);
       }),
     },
@@ -119,8 +150,8 @@ export const LIST_METHODS: MethodTable = {
     min: 0, max: 1,
     impls: {
       list: L((c, pos, list, f) => {
-        const m = f === undefined ? (x: unknown) => x : sel(c, pos, 'Min', f);
-        const vals = list.map(m).filter((v) => v !== null && v !== undefined);
+        const fn = f === undefined ? undefined : lam('Min', f, pos);
+        const vals = list.map((x) => (fn === undefined ? x : apply(c, fn, x))).filter((v) => v !== null && v !== undefined);
         if (vals.length === 0) return list.length === 0 ? noElements(pos) : null;
         return vals.reduce((a, b) => (compareKeys(pos, b, a) < 0 ? b : a));
       }),
@@ -130,8 +161,8 @@ export const LIST_METHODS: MethodTable = {
     min: 0, max: 1,
     impls: {
       list: L((c, pos, list, f) => {
-        const m = f === undefined ? (x: unknown) => x : sel(c, pos, 'Max', f);
-        const vals = list.map(m).filter((v) => v !== null && v !== undefined);
+        const fn = f === undefined ? undefined : lam('Max', f, pos);
+        const vals = list.map((x) => (fn === undefined ? x : apply(c, fn, x))).filter((v) => v !== null && v !== undefined);
         if (vals.length === 0) return list.length === 0 ? noElements(pos) : null;
         return vals.reduce((a, b) => (compareKeys(pos, b, a) > 0 ? b : a));
       }),
@@ -143,8 +174,8 @@ export const LIST_METHODS: MethodTable = {
     min: 1, max: 1, returns: 'list',
     impls: {
       list: L((c, pos, list, f) => {
-        const m = sel(c, pos, 'OrderBy', f);
-        return list.map((x) => ({ x, k: m(x) })).sort((a, b) => compareKeys(pos, a.k, b.k)).map((e) => e.x);
+        const fn = lam('OrderBy', f, pos);
+        return list.map((x) => ({ x, k: apply(c, fn, x) })).sort((a, b) => compareKeys(pos, a.k, b.k)).map((e) => e.x);
       }),
     },
   },
@@ -152,8 +183,8 @@ export const LIST_METHODS: MethodTable = {
     min: 1, max: 1, returns: 'list',
     impls: {
       list: L((c, pos, list, f) => {
-        const m = sel(c, pos, 'OrderByDescending', f);
-        return list.map((x) => ({ x, k: m(x) })).sort((a, b) => compareKeys(pos, b.k, a.k)).map((e) => e.x);
+        const fn = lam('OrderByDescending', f, pos);
+        return list.map((x) => ({ x, k: apply(c, fn, x) })).sort((a, b) => compareKeys(pos, b.k, a.k)).map((e) => e.x);
       }),
     },
   },
@@ -201,7 +232,13 @@ export const LIST_METHODS: MethodTable = {
 
 /** List parts of members shared with strings (Count, Contains, IndexOf). */
 export const LIST_SHARED = {
-  Count: (c: C, pos: number, list: unknown[], f: unknown): number => (f === undefined ? list.length : list.filter(pred(c, pos, 'Count', f)).length),
+  Count: (c: C, pos: number, list: unknown[], f: unknown): number => {
+    if (f === undefined) return list.length;
+    const fn = lam('Count', f, pos);
+    let n = 0;
+    for (const x of list) if (test(c, pos, fn, x)) n++;
+    return n;
+  },
   Contains: (_c: C, _p: number, list: unknown[], v: unknown): boolean => list.some((x) => eq(x, v)),
   IndexOf: (_c: C, _p: number, list: unknown[], v: unknown): number => list.findIndex((x) => eq(x, v)),
 };
