@@ -4,6 +4,8 @@ import { registerFormulaCommands } from './commands/formula.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTemplateCommands } from './commands/templates.js';
+import { registerSyncCommands } from './commands/sync.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 const program = new Command()
   .name('junction')
@@ -16,5 +18,7 @@ registerAdminCommands(program);
 registerTemplateCommands(program);
 registerFormulaCommands(program);
 registerSimulateCommand(program);
+registerWorkerCommand(program);
+registerSyncCommands(program);
 
 await program.parseAsync(process.argv);
