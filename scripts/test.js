@@ -2,7 +2,10 @@
 // The test command: every suite on embedded PGlite, then the integration suites again on the
 // PostgreSQL server (a fresh database per test file). Without a PostgreSQL server the second pass
 // is skipped and says so; JUNCTION_REQUIRE_POSTGRES=1 (set by .ci/run) turns that into a failure.
+// Last, the browser suite (test/browser) drives the web console in Debian's Chromium; without
+// /usr/bin/chromium it is skipped and says so; JUNCTION_REQUIRE_BROWSER=1 (set by .ci/run) fails instead.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 
 const postgresUrl = process.env.JUNCTION_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,8 +33,10 @@ async function postgresReachable() {
   }
 }
 
+const chromium = '/usr/bin/chromium';
+
 const results = [];
-results.push(['PGlite (embedded): unit, integration, embedded and end-to-end suites', vitest('Suite on PGlite (embedded storage)', { JUNCTION_TEST_BACKEND: 'pglite' }, [])]);
+results.push(['PGlite (embedded): unit, integration, embedded and end-to-end suites', vitest('Suite on PGlite (embedded storage)', { JUNCTION_TEST_BACKEND: 'pglite' }, ['--exclude', 'test/browser/**'])]);
 
 if (await postgresReachable()) {
   results.push([`PostgreSQL (${postgresUrl.replace(/:[^:@/]*@/, ':***@')}): integration suites`, vitest('Integration suites on PostgreSQL', { JUNCTION_TEST_BACKEND: 'postgres', JUNCTION_TEST_POSTGRES_URL: postgresUrl }, ['test/integration'])]);
@@ -40,6 +45,16 @@ if (await postgresReachable()) {
 } else {
   console.log(`\n*** PostgreSQL suite SKIPPED: no PostgreSQL server answers at ${postgresUrl}. Set JUNCTION_TEST_POSTGRES_URL to run it. ***\n`);
   results.push(['PostgreSQL: SKIPPED (no server)', true]);
+}
+
+if (existsSync(chromium)) {
+  results.push(['Browser (Chromium): web console suite', vitest('Browser suite (web console in Chromium)', { JUNCTION_TEST_BACKEND: 'pglite' }, ['test/browser'])]);
+} else if (process.env.JUNCTION_REQUIRE_BROWSER === '1') {
+  console.log(`\n*** Browser suite FAILED: no Chromium at ${chromium}, but JUNCTION_REQUIRE_BROWSER=1 (apt-get install -y chromium) ***\n`);
+  results.push([`Browser: no Chromium at ${chromium}, but JUNCTION_REQUIRE_BROWSER=1`, false]);
+} else {
+  console.log(`\n*** Browser suite SKIPPED: no Chromium at ${chromium} (apt-get install -y chromium) ***\n`);
+  results.push(['Browser: SKIPPED (no Chromium)', true]);
 }
 
 console.log('\n=== Summary ===');
