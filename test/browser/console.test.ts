@@ -114,7 +114,8 @@ describe('web console in Chromium', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('test');
     // The key stays in this tab only, never in the page or localStorage.
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
     expect(await page.content()).not.toContain(api.keys.acme!);
 
     await page.getByRole('link', { name: 'Manage Browser CRM' }).click();
