@@ -788,6 +788,10 @@ const CONDITION_CACHE_SIZE = 500;
 
 /** Compiles a FieldFromFirstMatch/FirstMatch condition string (cached by text). Throws FormulaSyntaxError. */
 export function compileCondition(text: string, callPos = -1): ConditionPredicate {
+  return guardStack(text, undefined, () => compileConditionUnguarded(text, callPos));
+}
+
+function compileConditionUnguarded(text: string, callPos: number): ConditionPredicate {
   const key = `${callPos}\u0000${text}`;
   const hit = conditionCache.get(key);
   if (hit) return hit;
@@ -882,6 +886,18 @@ function toRuntimeError(e: unknown, source: string, lineStartsRef: { v?: number[
 const cache = new Map<string, CompiledFormula>();
 const CACHE_SIZE = 2000;
 
+/** Very long operator chains can exhaust the stack while compiling: report them as a syntax error. */
+function guardStack<T>(source: string, name: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw syntaxError(source, [createDiagnostic(Diagnostics.Too_deeply_nested, 0, 1)], name);
+    }
+    throw e;
+  }
+}
+
 /** Compiles a formula (cached by source, bounded LRU). Throws FormulaSyntaxError. */
 export function compileFormula(source: string, options?: { name?: string }): CompiledFormula {
   if (typeof source !== 'string') {
@@ -895,15 +911,7 @@ export function compileFormula(source: string, options?: { name?: string }): Com
     cache.set(key, hit);
     return hit;
   }
-  const { program, diagnostics } = parseFormula(source);
-  if (diagnostics.length > 0) throw syntaxError(source, diagnostics, name);
-  const compiler = new Compiler(source, undefined, false);
-  const out = compiler.compileProgram(program);
-  if (compiler.diagnostics.length > 0) {
-    throw syntaxError(source, compiler.diagnostics.sort((a, b) => a.start - b.start), name);
-  }
-  const { run } = build(out, makeHooks(source));
-  const formula: CompiledFormula = Object.freeze({ source, isAsync: out.isAsync, run });
+  const formula = guardStack(source, name, () => compileUncached(source, name));
   if (cache.size >= CACHE_SIZE) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
@@ -912,8 +920,24 @@ export function compileFormula(source: string, options?: { name?: string }): Com
   return formula;
 }
 
+function compileUncached(source: string, name: string | undefined): CompiledFormula {
+  const { program, diagnostics } = parseFormula(source);
+  if (diagnostics.length > 0) throw syntaxError(source, diagnostics, name);
+  const compiler = new Compiler(source, undefined, false);
+  const out = compiler.compileProgram(program);
+  if (compiler.diagnostics.length > 0) {
+    throw syntaxError(source, compiler.diagnostics.sort((a, b) => a.start - b.start), name);
+  }
+  const { run } = build(out, makeHooks(source));
+  return Object.freeze({ source, isAsync: out.isAsync, run });
+}
+
 /** The JavaScript generated for a formula (for debugging and tests). */
 export function generatedCode(source: string): string {
+  return guardStack(source, undefined, () => generatedCodeUnguarded(source));
+}
+
+function generatedCodeUnguarded(source: string): string {
   const { program, diagnostics } = parseFormula(source);
   if (diagnostics.length > 0) throw syntaxError(source, diagnostics, undefined);
   const compiler = new Compiler(source, undefined, false);

@@ -117,6 +117,14 @@ describe('limits', () => {
     const src = '('.repeat(5000) + '1' + ')'.repeat(5000);
     expect(() => compileFormula(src)).toThrow(FormulaSyntaxError);
   });
+  it('very long operator chains are a syntax error, not a stack overflow', () => {
+    const src = Array.from({ length: 6000 }, () => 'A').join(' + ');
+    expect(() => compileFormula(src)).toThrow(FormulaSyntaxError);
+    expect(() => compileFormula(Array.from({ length: 500 }, () => 'A').join(' + '))).not.toThrow();
+  });
+  it('formulas longer than 100,000 characters are refused', () => {
+    expect(() => compileFormula('"' + 'x'.repeat(100_001) + '"')).toThrow(expect.objectContaining({ code: 'FORMULA_SYNTAX' }));
+  });
   it('limits reset between runs', () => {
     const f = compileFormula('Items.Count(x => x > 0)');
     for (let i = 0; i < 5; i++) expect(f.run({ Items: [1, 2, 3] }, { limits: { maxSteps: 10 } })).toBe(3);
