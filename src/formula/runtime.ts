@@ -329,6 +329,8 @@ function propOf(pos: number, o: unknown, key: string): unknown {
     const v = (o as Record<string, unknown>)[key];
     return v === undefined || typeof v === 'function' ? null : v;
   }
+  if (key === 'Value' && (typeof o === 'number' || typeof o === 'boolean' || o instanceof FormulaDateTime)) return o; // Nullable<T>.Value
+  if (key === 'HasValue' && typeof o !== 'object') return true;
   if (typeof o === 'string') {
     if (key === 'Length') return o.length;
     return fail(FormulaErrorCode.TYPE, `'string' has no property '${key}'.`, pos);
