@@ -1,6 +1,6 @@
 // Mapping collections: list per subscription, read-only definition, and Preview of a sample record.
 import { api, query } from '../api.js';
-import { badge, busy, clear, field, h, json, select, statusBox, table } from '../dom.js';
+import { add, badge, busy, clear, field, h, json, select, statusBox, table } from '../dom.js';
 import { allSubscriptions } from './subscriptions.js';
 
 export async function render(root, route, { go }) {
@@ -14,7 +14,7 @@ export async function render(root, route, { go }) {
   const { items } = await api('GET', `/mapping-collections${query({ subscriptionId })}`);
   const subName = (sid) => subs.find((s) => s.id === sid)?.name ?? sid;
   items.sort((a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name));
-  root.append(
+  add(root, 
     h('h2', {}, 'Mapping collections'),
     h('div', { class: 'row card' }, field('Subscription', picker)),
     table(
@@ -137,7 +137,7 @@ async function renderCollection(root, id) {
     });
   });
 
-  root.append(
+  add(root, 
     h('p', {}, h('a', { href: `#/collections?subscriptionId=${c.subscriptionId}` }, '← All collections of this subscription')),
     h('h2', {}, `Collection “${c.name}”`),
     c.description ? h('p', {}, c.description) : null,

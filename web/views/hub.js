@@ -1,6 +1,6 @@
 // Hub records: pick a model, cursor-paged list, one record's data, links and history.
 import { api, query } from '../api.js';
-import { clear, field, h, json, select, shortId, statusBox, table, when } from '../dom.js';
+import { add, clear, field, h, json, select, shortId, statusBox, table, when } from '../dom.js';
 import { allSubscriptions } from './subscriptions.js';
 
 export const MODELS = ['Customer', 'Company', 'Address', 'Relationship', 'CustomerCategory', 'Location', 'ShippingMethod'];
@@ -28,7 +28,7 @@ export async function render(root, route, { go }) {
   const status = statusBox();
   const list = h('div');
   const pager = h('div', { class: 'actions' });
-  root.append(h('h2', {}, 'Hub records'), filterForm, status, list, pager);
+  add(root, h('h2', {}, 'Hub records'), filterForm, status, list, pager);
 
   const cursors = [undefined]; // cursor of each page seen, for going back
   let page = 0;
@@ -68,7 +68,7 @@ async function renderRecord(root, model, id) {
   const base = `/hub/${model}/records/${encodeURIComponent(id)}`;
   const [record, links, history, subs] = await Promise.all([api('GET', base), api('GET', `${base}/links`), api('GET', `${base}/history`), allSubscriptions()]);
   const subName = (sid) => (sid ? (subs.find((s) => s.id === sid)?.name ?? shortId(sid)) : '—');
-  root.append(
+  add(root, 
     h('p', {}, h('a', { href: `#/hub/${model}` }, `← All ${model} records`)),
     h('h2', {}, `${model}: ${summary(record.data)}`),
     h(

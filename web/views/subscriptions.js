@@ -1,6 +1,6 @@
 // Subscriptions: list, create from a system's settings form, test connection, templates, initialization.
 import { api } from '../api.js';
-import { badge, busy, clear, duration, field, h, select, statusBox, table, when } from '../dom.js';
+import { add, badge, busy, clear, duration, field, h, select, statusBox, table, when } from '../dom.js';
 
 let systemsCache = null;
 export async function systems() {
@@ -32,7 +32,7 @@ export async function render(root, route, { go }) {
     clear(createArea, open ? null : createForm(known, (created) => go(`#/subscriptions/${created.id}`)));
   });
 
-  root.append(
+  add(root, 
     h('h2', {}, 'Subscriptions'),
     h('div', { class: 'actions' }, newButton),
     createArea,
@@ -55,7 +55,7 @@ export async function render(root, route, { go }) {
   if (!id) return undefined;
   const sub = subs.find((s) => s.id === id) ?? (await api('GET', `/subscriptions/${encodeURIComponent(id)}`));
   const detail = h('section', { class: 'card', 'aria-labelledby': 'sub-title' });
-  root.append(detail);
+  add(root, detail);
   const stop = renderDetail(detail, sub, known.find((k) => k.system === sub.system));
   detail.querySelector('h3')?.focus();
   return stop;
@@ -115,7 +115,7 @@ function renderDetail(el, sub, system) {
   const timers = new Set();
   const settings = Object.entries(sub.settings ?? {});
   const secretKeys = new Set((system?.settings ?? []).filter((s) => s.secret).map((s) => s.key));
-  el.append(
+  add(el, 
     h('h3', { id: 'sub-title', tabindex: '-1' }, `Subscription “${sub.name}”`),
     h(
       'dl',
@@ -186,8 +186,12 @@ function renderDetail(el, sub, system) {
     const start = h('button', { type: 'button' }, `Start initialization of ${entity.name}`);
     const show = (run) => {
       const total = run.total ?? 0;
-      progress.max = Math.max(1, total);
-      progress.value = Math.min(run.done, progress.max);
+      if (run.total === null && run.state === 'running') {
+        progress.removeAttribute('value'); // indeterminate until the system tells the total
+      } else {
+        progress.max = Math.max(1, total);
+        progress.value = run.state === 'completed' && !total ? 1 : Math.min(run.done, progress.max);
+      }
       const pct = total ? Math.floor((run.done / total) * 100) : null;
       text.textContent = `${run.state}: ${run.done} / ${run.total ?? '?'} done${pct !== null ? ` (${pct}%)` : ''}, ${run.errors} error${run.errors === 1 ? '' : 's'}, ${run.ratePerSecond}/s, ETA ${duration(run.etaSeconds)}${run.error ? ` — ${run.error}` : ''}`;
     };
@@ -215,7 +219,7 @@ function renderDetail(el, sub, system) {
     return h('div', { class: 'card' }, h('div', { class: 'row' }, h('strong', {}, `${entity.name} → ${entity.hubModel}`), start), progress, text, st);
   });
 
-  el.append(
+  add(el, 
     h('h4', {}, 'Connection'),
     h('div', { class: 'actions' }, testButton),
     checks,

@@ -1,6 +1,6 @@
 // Transfers & error log: filtered table, detail with error text and payload snapshots, replay.
 import { api, query } from '../api.js';
-import { badge, busy, clear, field, h, json, select, shortId, statusBox, table, when } from '../dom.js';
+import { add, badge, busy, clear, field, h, json, select, shortId, statusBox, table, when } from '../dom.js';
 import { allSubscriptions } from './subscriptions.js';
 
 const STATUSES = ['', 'error', 'retrying', 'success', 'filtered', 'pending', 'skipped'];
@@ -58,7 +58,7 @@ export async function render(root, route, { go }) {
 
   const listArea = h('div');
   const more = h('div', { class: 'actions' });
-  root.append(h('h2', {}, filter.status === 'error' ? 'Error log' : 'Transfers'), form, h('div', { class: 'actions' }, refresh, replayAll), actionStatus, listArea, more);
+  add(root, h('h2', {}, filter.status === 'error' ? 'Error log' : 'Transfers'), form, h('div', { class: 'actions' }, refresh, replayAll), actionStatus, listArea, more);
 
   const rows = [];
   const load = async (cursor) => {
@@ -136,7 +136,7 @@ async function renderTransfer(root, id, subName, go) {
     ['Duration', t.durationMs === null ? '—' : `${t.durationMs} ms`],
     ['Replay of', t.replayOf ? h('a', { href: `#/transfers/${t.replayOf}` }, shortId(t.replayOf)) : '—'],
   ];
-  root.append(
+  add(root, 
     h('p', {}, h('a', { href: `#/transfers${query({ subscriptionId: t.subscriptionId })}` }, '← Transfers of this subscription')),
     h('h2', {}, `Transfer ${t.externalId ?? shortId(t.id)}`),
     t.errorMessage || t.errorCode
