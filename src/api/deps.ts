@@ -1,12 +1,15 @@
 import type { Db } from '../store/index.js';
 import type { Vault } from '../security/index.js';
 import type { ConnectorLookup } from '../subscriptions/index.js';
+import type { SyncEngine } from '../sync/index.js';
 
 /** What the API needs from the running application; routes reach it through `app.deps`. */
 export interface AppDeps {
   db: Db;
   vault: Vault;
   connectors: ConnectorLookup;
+  /** The process's sync engine; when absent the sync routes start one on the API's database. */
+  sync?: SyncEngine;
 }
 
 declare module 'fastify' {
