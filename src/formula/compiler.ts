@@ -69,13 +69,43 @@ interface CompileOutput {
   usesSteps: boolean;
 }
 
+/**
+ * Generated names and host constants. One per compiled formula; shared by all the formulas of one fused
+ * program (see `createFusedProgram`), so their names never collide.
+ */
+interface NameSpace {
+  readonly constants: unknown[];
+  readonly constIndex: Map<unknown, number>;
+  /** Helper functions (FieldFromFirstMatch fast paths, hoisted lambdas, fused statement formulas). */
+  readonly helpers: string[];
+  nextVar: number;
+  nextTemp: number;
+  /** Fused programs only: first-match lookups found once per record, by list field and condition → slot name. */
+  readonly memo: Map<string, string> | null;
+}
+
+function newNameSpace(memo: boolean): NameSpace {
+  return { constants: [], constIndex: new Map(), helpers: [], nextVar: 0, nextTemp: 0, memo: memo ? new Map() : null };
+}
+
+/** Generated `run` wrappers: set up the run context (shared unless busy) from the env. */
+const ENTER = [
+  'const e = env == null ? EMPTY : env;',
+  'c.busy = true; c.n = 0; c.t0 = 0; c.env = e; c.vars = e.variables;',
+  'const L = e.limits;',
+  'if (L === undefined) { c.max = MAX_STEPS; c.maxMs = MAX_MS; }',
+  'else { c.max = L.maxSteps ?? MAX_STEPS; c.maxMs = L.maxMillis ?? MAX_MS; }',
+];
+
+function temps(from: number, to: number): string {
+  return to > from ? `let ${Array.from({ length: to - from }, (_, i) => `t${from + i}`).join(', ')};\n` : '';
+}
+
 class Compiler {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly constants: unknown[] = [];
-  private readonly constIndex = new Map<unknown, number>();
   private readonly scopes: Map<string, Local>[] = [new Map()];
-  private nextVar = 0;
-  private nextTemp = 0;
+  /** Fused expression fragment: first-match lookups over a record field may use the per-record memo. */
+  private memoOk = false;
   private lambdaDepth = 0;
   /** Lambdas being compiled: index of their scope and whether they capture run state. */
   private readonly lambdas: { scope: number; captures: boolean }[] = [];
@@ -84,14 +114,13 @@ class Compiler {
   private usesParent = false;
   private usesE = false;
   private usesRecord = false;
-  /** Helper functions generated for this formula (FieldFromFirstMatch fast paths). */
-  private readonly helpers: string[] = [];
 
   constructor(
     private readonly text: string,
     /** Runtime error position override (conditions compiled at run time report the caller's position). */
     private readonly fixedPos: number | undefined,
     private readonly conditionMode: boolean,
+    private readonly ns: NameSpace = newNameSpace(false),
   ) {}
 
   private error(msg: DiagnosticMessage, pos: number, length: number, ...args: (string | number)[]): void {
@@ -103,17 +132,17 @@ class Compiler {
   }
 
   private constant(v: unknown): string {
-    let i = this.constIndex.get(v);
+    let i = this.ns.constIndex.get(v);
     if (i === undefined) {
-      i = this.constants.length;
-      this.constants.push(v);
-      this.constIndex.set(v, i);
+      i = this.ns.constants.length;
+      this.ns.constants.push(v);
+      this.ns.constIndex.set(v, i);
     }
     return `b${i}`;
   }
 
   private temp(): string {
-    return `t${this.nextTemp++}`;
+    return `t${this.ns.nextTemp++}`;
   }
 
   private lookup(name: string): Local | undefined {
@@ -136,7 +165,7 @@ class Compiler {
   private declare(name: string, pos: number, t: SType): string {
     const scope = this.scopes[this.scopes.length - 1] as Map<string, Local>;
     if (scope.has(name)) this.error(Diagnostics.Variable_0_already_declared, pos, name.length, name);
-    const js = `v${this.nextVar++}`;
+    const js = `v${this.ns.nextVar++}`;
     scope.set(name, { js, t });
     return js;
   }
@@ -153,18 +182,12 @@ class Compiler {
     if (this.usesE || this.usesParent) prologue.push('const e = c.env;');
     prologue.push('const vs = c.vars;');
     if (this.usesRecord) prologue.push('const rp = plain(r);');
-    if (this.nextTemp > 0) prologue.push(`let ${Array.from({ length: this.nextTemp }, (_, i) => `t${i}`).join(', ')};`);
-    const consts = this.constants.map((_, i) => `b${i} = B[${i}]`);
+    if (this.ns.nextTemp > 0) prologue.push(`let ${Array.from({ length: this.ns.nextTemp }, (_, i) => `t${i}`).join(', ')};`);
+    const consts = this.ns.constants.map((_, i) => `b${i} = B[${i}]`);
     // Each formula gets its own `run` wrapper in its own generated code, so the call from `run` to
     // `formula` stays monomorphic and can be inlined by the JIT.
     // The sync wrapper reuses one shared context object (no allocation per run) unless it is busy.
-    const enter = [
-      'const e = env == null ? EMPTY : env;',
-      'c.busy = true; c.n = 0; c.t0 = 0; c.env = e; c.vars = e.variables;',
-      'const L = e.limits;',
-      'if (L === undefined) { c.max = MAX_STEPS; c.maxMs = MAX_MS; }',
-      'else { c.max = L.maxSteps ?? MAX_STEPS; c.maxMs = L.maxMillis ?? MAX_MS; }',
-    ];
+    const enter = ENTER;
     const run = this.isAsync
       ? [
           'function run(record, env) {',
@@ -189,7 +212,7 @@ class Compiler {
       `const { ${RT_NAMES.join(', ')} } = rt;`,
       consts.length ? `const ${consts.join(', ')};` : '',
       'const { SHARED, EMPTY, MAX_STEPS, MAX_MS } = H;',
-      ...this.helpers,
+      ...this.ns.helpers,
       `${this.isAsync ? 'async ' : ''}function formula(r, c) {`,
       prologue.join('\n'),
       body,
@@ -197,7 +220,27 @@ class Compiler {
       ...run,
       'return { formula, run };',
     ].join('\n');
-    return { code, constants: this.constants, isAsync: this.isAsync, usesSteps: this.usesSteps };
+    return { code, constants: this.ns.constants, isAsync: this.isAsync, usesSteps: this.usesSteps };
+  }
+
+  /**
+   * One formula of a fused program: an expression formula becomes an expression over `r`, `c`, `e`, `vs`
+   * and `rp` of the fused function; a statement formula becomes a helper function called with `(r, c)`.
+   */
+  compileFragment(program: Program): { code: string; isAsync: boolean } {
+    if (program.expression) {
+      this.memoOk = true;
+      const code = this.expr(program.expression).code;
+      this.memoOk = false;
+      return { code, isAsync: this.isAsync };
+    }
+    const firstTemp = this.ns.nextTemp;
+    const body = this.statements(program.body, true);
+    const name = `s${this.ns.helpers.length}`;
+    this.ns.helpers.push(
+      `function ${name}(r, c) {\nconst e = c.env;\nconst vs = c.vars;\nconst rp = plain(r);\n${temps(firstTemp, this.ns.nextTemp)}${body}\nreturn null;\n}`,
+    );
+    return { code: `${name}(r, c)`, isAsync: this.isAsync };
   }
 
   private valueOf(e: Emitted): string {
@@ -532,37 +575,61 @@ class Compiler {
     if (id.kind !== 'Identifier') [id, lit] = [lit, id];
     if (id.kind !== 'Identifier' || lit.kind !== 'Literal' || lit.type === 'null') return undefined;
     if (rt.BLOCKED_NAMES.has(id.name) || id.name === 'parent' || id.name === 'Parent') return undefined;
-    const list = this.expr(node.args[0] as Expr);
+    const listArg = node.args[0] as Expr;
     const value = this.expr(lit).code;
     const key = JSON.stringify(id.name);
     const pos = this.p(node.pos);
-    let result = '(it === undefined ? null : it)';
-    if (name === 'FieldFromFirstMatch' && field?.kind === 'Literal') {
-      const fieldName = String(field.value);
+    const fieldName = name === 'FieldFromFirstMatch' && field?.kind === 'Literal' ? String(field.value) : null;
+    const resultOf = (it: string, x: string): string => {
+      if (fieldName === null) return `(${it} === undefined ? null : ${it})`;
       const f = JSON.stringify(fieldName);
-      result =
-        fieldName.includes('.') || rt.BLOCKED_NAMES.has(fieldName)
-          ? `${this.constant(readPath)}(it, ${f})`
-          : `(it !== null && typeof it === "object" && hop.call(it, ${f}) && (x = it[${f}]) !== undefined && typeof x !== "function" ? x : null)`;
-    }
-    const helper = `m${this.helpers.length}`;
-    this.helpers.push(
-      [
-        `function ${helper}(c, list) {`,
-        'if (list === null || list === undefined) return null;',
-        `if (!Array.isArray(list)) return notList(${pos}, ${JSON.stringify(name)}, list);`,
-        'const vs = c.vars;',
-        'let x;',
-        'for (let i = 0; i < list.length; i++) {',
-        'if (++c.n > c.max || (c.n & 1023) === 0) checkLimits(c);',
-        'const it = list[i];',
-        `if (it !== null && typeof it === "object" && hop.call(it, ${key}) ? it[${key}] === ${value} : gv(vs, ${key}) === ${value}) return ${result};`,
-        '}',
-        'return null;',
-        '}',
-      ].join('\n'),
-    );
+      return fieldName.includes('.') || rt.BLOCKED_NAMES.has(fieldName)
+        ? `${this.constant(readPath)}(${it}, ${f})`
+        : `(${it} !== null && typeof ${it} === "object" && hop.call(${it}, ${f}) && (${x} = ${it}[${f}]) !== undefined && typeof ${x} !== "function" ? ${x} : null)`;
+    };
+    const matches = `it !== null && typeof it === "object" && hop.call(it, ${key}) ? it[${key}] === ${value} : gv(vs, ${key}) === ${value}`;
+    const loop = (found: string, none: string): string[] => [
+      'if (list === null || list === undefined) return ' + none + ';',
+      `if (!Array.isArray(list)) return notList(${pos}, ${JSON.stringify(name)}, list);`,
+      'const vs = c.vars;',
+      'let x;',
+      'for (let i = 0; i < list.length; i++) {',
+      'if (++c.n > c.max || (c.n & 1023) === 0) checkLimits(c);',
+      'const it = list[i];',
+      `if (${matches}) return ${found};`,
+      '}',
+      `return ${none};`,
+    ];
     this.usesSteps = true;
+    const memo = this.ns.memo;
+    if (
+      memo !== null &&
+      this.memoOk &&
+      this.lambdaDepth === 0 &&
+      listArg.kind === 'Identifier' &&
+      listArg.name !== 'parent' &&
+      listArg.name !== 'Parent' &&
+      !rt.BLOCKED_NAMES.has(listArg.name) &&
+      this.lookup(listArg.name) === undefined
+    ) {
+      // Fused program: the first matching item of this record field is found once per record and
+      // shared by every FieldFromFirstMatch/FirstMatch over the same field and condition.
+      const memoKey = `${listArg.name}\u0000${id.name}\u0000${value}`;
+      let slot = memo.get(memoKey);
+      if (slot === undefined) {
+        slot = `M${memo.size}`;
+        memo.set(memoKey, slot);
+        this.ns.helpers.push([`function F${slot.slice(1)}(c, list) {`, ...loop('it', 'undefined'), '}'].join('\n'));
+      }
+      const finder = `F${slot.slice(1)}`;
+      const list = this.expr(listArg);
+      const it = this.temp();
+      const x = this.temp();
+      return { code: `((${it} = (${slot} !== NOTSET ? ${slot} : (${slot} = ${finder}(st(c), ${list.code})))), ${resultOf(it, x)})`, t: ANY };
+    }
+    const list = this.expr(listArg);
+    const helper = `m${this.ns.helpers.length}`;
+    this.ns.helpers.push([`function ${helper}(c, list) {`, ...loop(resultOf('it', 'x'), 'null'), '}'].join('\n'));
     return { code: `${helper}(st(c), ${list.code})`, t: ANY };
   }
 
@@ -590,7 +657,7 @@ class Compiler {
     this.lambdas.push(frame);
     this.lambdaDepth++;
     this.usesSteps = true;
-    const firstTemp = this.nextTemp;
+    const firstTemp = this.ns.nextTemp;
     const params = [...node.params.map((p) => this.declare(p.name, p.pos, ANY)), 'c'];
     let body: string;
     if (node.body.kind === 'Block') {
@@ -602,9 +669,9 @@ class Compiler {
     this.lambdas.pop();
     this.scopes.pop();
     if (!frame.captures) {
-      const temps = Array.from({ length: this.nextTemp - firstTemp }, (_, i) => `t${firstTemp + i}`);
-      const name = `l${this.helpers.length}`;
-      this.helpers.push(`function ${name}(${params.join(', ')}) {\n${temps.length ? `let ${temps.join(', ')};\n` : ''}${body}\n}`);
+      const temps = Array.from({ length: this.ns.nextTemp - firstTemp }, (_, i) => `t${firstTemp + i}`);
+      const name = `l${this.ns.helpers.length}`;
+      this.ns.helpers.push(`function ${name}(${params.join(', ')}) {\n${temps.length ? `let ${temps.join(', ')};\n` : ''}${body}\n}`);
       return { code: name, t: { k: 'lambda', nn: true } };
     }
     return { code: `((${params.join(', ')}) => {\n${body}\n})`, t: { k: 'lambda', nn: true } };
@@ -944,4 +1011,97 @@ function generatedCodeUnguarded(source: string): string {
   const out = compiler.compileProgram(program);
   if (compiler.diagnostics.length > 0) throw syntaxError(source, compiler.diagnostics, undefined);
   return out.code;
+}
+
+// --- fused programs (internal API of the mapping engine) ------------------------------------------
+
+/**
+ * Several formulas compiled into one generated function (the mapping engine's fused fast path).
+ * The same guarantees as `compileFormula`: user text reaches the generated code only as JSON literals,
+ * identifiers are own-property reads of plain records, `constructor`/`__proto__`/`prototype` are
+ * unreachable, and step/time limits apply (counted over the whole fused run).
+ */
+export interface FusedProgram {
+  /**
+   * Adds a formula; returns the JS expression computing its value inside the fused function, or null
+   * when the formula is async (not fusable). Throws FormulaSyntaxError like `compileFormula`.
+   * `FieldFromFirstMatch`/`FirstMatch` over the same record field with the same literal equality
+   * condition find the item once per run and share it.
+   */
+  formula(source: string): string | null;
+  /** The name under which the generated code sees a host value (static value, path, helper function). */
+  constant(value: unknown): string;
+  /** A fresh temporary variable, declared by the program. */
+  temp(): string;
+  /**
+   * Builds the function. `body`: JS statements over the record `r` that end in `return`; built by the
+   * caller only from names given by `formula`/`constant`/`temp`, JSON literals and fixed operators.
+   * A throw while running returns `failed` (the caller then takes its regular path).
+   */
+  build(body: string, failed: unknown): FusedRun;
+}
+
+export interface FusedRun {
+  (record: unknown, env: FormulaEnv | undefined): unknown;
+  /** The generated JavaScript (debugging, tests). */
+  readonly code: string;
+}
+
+/** Creates an empty fused program. */
+export function createFusedProgram(): FusedProgram {
+  const ns = newNameSpace(true);
+  return {
+    formula(source: string): string | null {
+      return guardStack(source, undefined, () => {
+        const { program, diagnostics } = parseFormula(source);
+        if (diagnostics.length > 0) throw syntaxError(source, diagnostics, undefined);
+        const compiler = new Compiler(source, undefined, false, ns);
+        const frag = compiler.compileFragment(program);
+        if (compiler.diagnostics.length > 0) throw syntaxError(source, compiler.diagnostics.sort((a, b) => a.start - b.start), undefined);
+        return frag.isAsync ? null : `(${frag.code})`;
+      });
+    },
+    constant(value: unknown): string {
+      let i = ns.constIndex.get(value);
+      if (i === undefined) {
+        i = ns.constants.length;
+        ns.constants.push(value);
+        ns.constIndex.set(value, i);
+      }
+      return `b${i}`;
+    },
+    temp(): string {
+      return `t${ns.nextTemp++}`;
+    },
+    build(body: string, failed: unknown): FusedRun {
+      const slots = [...(ns.memo as Map<string, string>).values()];
+      const code = [
+        '"use strict";',
+        `const { ${RT_NAMES.join(', ')} } = rt;`,
+        ns.constants.length ? `const ${ns.constants.map((_, i) => `b${i} = B[${i}]`).join(', ')};` : '',
+        'const { SHARED, EMPTY, MAX_STEPS, MAX_MS, NOTSET, FAILED } = H;',
+        ...ns.helpers,
+        'function fused(r, c) {',
+        'const e = c.env;',
+        'const vs = c.vars;',
+        'const rp = plain(r);',
+        temps(0, ns.nextTemp) + (slots.length ? `let ${slots.map((m) => `${m} = NOTSET`).join(', ')};` : ''),
+        body,
+        '}',
+        'function run(record, env) {',
+        'const c = SHARED.busy ? H.fresh() : SHARED;',
+        ...ENTER,
+        'try { return fused(record, c); }',
+        'catch { return FAILED; }',
+        'finally { c.busy = false; c.env = EMPTY; c.vars = undefined; }',
+        '}',
+        'return run;',
+      ].join('\n');
+      const hooks = { SHARED: sharedContext, EMPTY: EMPTY_ENV, MAX_STEPS: rt.DEFAULT_MAX_STEPS, MAX_MS: rt.DEFAULT_MAX_MILLIS, fresh: rt.newContext, NOTSET: {}, FAILED: failed };
+      // Generated code only: user text appears in it as JSON string literals, never raw.
+      const factory = new Function('rt', 'B', 'H', code) as (runtime: typeof rt, constants: unknown[], h: typeof hooks) => (record: unknown, env: FormulaEnv | undefined) => unknown;
+      const run = factory(rt, ns.constants, hooks);
+      return Object.assign(run, { code });
+    },
+  };
 }
