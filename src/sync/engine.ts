@@ -86,12 +86,20 @@ export class SyncEngine {
 
   /** Starts the queue workers of this process. */
   async startWorkers(options: WorkerOptions = {}): Promise<void> {
+    this.stopped = false;
     await this.ensureQueues();
     const loops = options.concurrency ?? 2;
     const polling = { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 };
     for (let i = 0; i < loops; i++) {
       for (const queue of [QUEUES.inbound, QUEUES.outbound]) {
-        this.workerIds.push(await this.ctx.queue.work<AnyJob>(queue, { ...polling, batchSize: options.batchSize ?? 50 }, (jobs) => this.handle(jobs)));
+        const batchSize = options.batchSize ?? 50;
+        let id = '';
+        id = await this.ctx.queue.work<AnyJob>(queue, { ...polling, batchSize }, async (jobs) => {
+          await this.handle(jobs);
+          // A full batch means more are waiting: fetch again at once instead of after the polling interval.
+          if (jobs.length >= batchSize && !this.stopped) this.ctx.queue.notifyWorker(id);
+        });
+        this.workerIds.push(id);
       }
       this.workerIds.push(await this.ctx.queue.work<AnyJob>(QUEUES.init, { ...polling, batchSize: 1 }, (jobs) => this.handle(jobs)));
     }
@@ -100,6 +108,7 @@ export class SyncEngine {
 
   /** Starts polling timers, the sweeper and queue-depth metrics. */
   async startScheduler(options: SchedulerOptions = {}): Promise<void> {
+    this.stopped = false;
     await this.ensureQueues();
     if (options.polling !== false) this.timers.push(setInterval(() => void this.pollDue().catch((e: unknown) => this.ctx.log.warn('poll failed', { error: String(e) })), options.tickMs ?? 1_000));
     this.timers.push(

@@ -132,7 +132,7 @@ async function writePage(
     const current = await getRun(tx, run.id, true);
     if (!current || current.state !== 'running' || current.cursor !== job.cursor) return; // someone else did this page
     const ids = mapped.map((m) => m.externalId);
-    const states = await lockInboundState(tx, run.subscriptionId, run.entity, ids);
+    const states = await lockInboundState(tx, run.subscriptionId, run.entity, ids, false);
     const linked = await linksByExternalIds(tx, run.subscriptionId, model, ids);
     // Fast path: unlinked, never applied, no collision in the hub (or with another record of this page).
     const matchField = collisionMatchField(c);

@@ -114,8 +114,10 @@ export interface InboundState {
 }
 
 /** Locks (creating when missing) the inbound state rows of some records: serialises jobs on one record. */
-export async function lockInboundState(q: Queryable, subscriptionId: string, entity: string, externalIds: string[]): Promise<Map<string, InboundState>> {
-  await q.query(
+export async function lockInboundState(q: Queryable, subscriptionId: string, entity: string, externalIds: string[], createMissing = true): Promise<Map<string, InboundState>> {
+  // Creating missing rows makes concurrent first-time jobs on one record wait for each other; bulk
+  // initialization skips it (a concurrent insert of the same record then fails its page, which retries).
+  if (createMissing) await q.query(
     `INSERT INTO sync_inbound_state (subscription_id, entity, external_id) SELECT $1, $2, unnest($3::text[])
      ON CONFLICT DO NOTHING`,
     [subscriptionId, entity, externalIds],
@@ -269,10 +271,13 @@ export async function linksByExternalIds(q: Queryable, subscriptionId: string, m
 /** Live hub records whose `field` equals one of `values` (case-insensitive): lower(value) → hub ids. */
 export async function hubIdsByField(q: Queryable, tenantId: string, model: string, field: string, values: string[]): Promise<Map<string, string[]>> {
   if (values.length === 0) return new Map();
+  // The field is written into the SQL (checked to be a plain identifier) so the planner can use the
+  // expression index on lower(data->>'EmailAddress'); with a parameter it would scan every record.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`Match field '${field}' must be a top-level field name.`);
   const { rows } = await q.query<{ v: string; id: string }>(
-    `SELECT lower(data->>$3) AS v, id FROM hub_records WHERE tenant_id = $1 AND model = $2 AND deleted_at IS NULL
-       AND lower(data->>$3) = ANY($4::text[]) ORDER BY created_at, id`,
-    [tenantId, model, field, values.map((v) => v.toLowerCase())],
+    `SELECT lower(data->>'${field}') AS v, id FROM hub_records WHERE tenant_id = $1 AND model = $2 AND deleted_at IS NULL
+       AND lower(data->>'${field}') = ANY($3::text[]) ORDER BY created_at, id`,
+    [tenantId, model, values.map((v) => v.toLowerCase())],
   );
   const out = new Map<string, string[]>();
   for (const r of rows) out.set(r.v, [...(out.get(r.v) ?? []), r.id]);
