@@ -5,6 +5,7 @@ import { parsePath } from './paths.js';
 import { PARENT_ONLY, PREVENT_DUPLICATE } from './schema.js';
 import type { ChildCollection, CollectionDefinition, Mapping, MappingType } from './schema.js';
 import { runCollection } from './executor.js';
+import { fuseCollection, type FusedMapper } from './fused.js';
 import { KIND_FIELD, KIND_FORMULA, KIND_LOOKUP, KIND_STATIC } from './kinds.js';
 
 /** What a caller gives `map` besides the source record. Treat it as immutable once passed. */
@@ -123,6 +124,8 @@ export interface CompiledChild extends CompiledBlock {
 
 export interface CompiledCollection extends CompiledBlock {
   readonly collection: CollectionDefinition;
+  /** Internal: the fused fast path (one generated function for the whole collection), null when not eligible. */
+  readonly fused: FusedMapper | null;
   /**
    * Maps one source record. Returns the result directly when no async formula is involved
    * (`isAsync` false), a Promise otherwise.
@@ -290,6 +293,7 @@ export function compileCollection(collection: CollectionDefinition): CompiledCol
   const compiled: CompiledCollection = {
     ...block,
     collection,
+    fused: fuseCollection(block),
     map: (source, context) => runCollection(compiled, source, context),
     mapAsync: async (source, context) => runCollection(compiled, source, context),
   };

@@ -4,6 +4,7 @@ import type { CompiledBlock, CompiledChild, CompiledCollection, CompiledStep, Ma
 import { KIND_FIELD, KIND_FORMULA, KIND_STATIC } from './kinds.js';
 import { MappingErrorCode } from './errors.js';
 import { formatExternalId, isEmptyValue, readPath, writePath } from './paths.js';
+import { FALLBACK, normalize } from './fused.js';
 
 /**
  * Runs compiled collections. Two copies of the same walk: a synchronous one (no Promise, no trace
@@ -148,14 +149,6 @@ function translate(st: RunState, b: CompiledBlock, s: CompiledStep, key: unknown
 
 // ---------------------------------------------------------------- placing values
 
-function normalize(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const j = (v as { toJSON?: unknown }).toJSON;
-    if (typeof j === 'function') return (j as () => unknown).call(v);
-  }
-  return v;
-}
 
 function traceStep(st: RunState, b: CompiledBlock, s: CompiledStep, field: string, t0: number, extra: Partial<TraceEntry>): void {
   const e: TraceEntry = {
@@ -491,6 +484,23 @@ async function runAsync(cc: CompiledCollection, source: unknown, ctx: MappingCon
 }
 
 export function runCollection(cc: CompiledCollection, source: unknown, ctx: MappingContext): MappingResult | Promise<MappingResult> {
+  const fused = cc.fused;
+  if (fused !== null && ctx.trace !== true) {
+    const r = fused(source, rootEnv(cc, ctx));
+    if (r !== FALLBACK) return r;
+  }
   return cc.isAsync ? runAsync(cc, source, ctx) : runSync(cc, source, ctx);
+}
+
+/** The regular per-mapping path only, never the fused one (tests compare both). */
+export function runCollectionRegular(cc: CompiledCollection, source: unknown, ctx: MappingContext): MappingResult | Promise<MappingResult> {
+  return cc.isAsync ? runAsync(cc, source, ctx) : runSync(cc, source, ctx);
+}
+
+/** The fused path only: its result, or null when it falls back or the collection has none (tests). */
+export function runCollectionFused(cc: CompiledCollection, source: unknown, ctx: MappingContext): MappingResult | null {
+  if (cc.fused === null) return null;
+  const r = cc.fused(source, rootEnv(cc, ctx));
+  return r === FALLBACK ? null : r;
 }
 
