@@ -35,7 +35,21 @@ function makeEnv(ctx: MappingContext, parent: unknown, sourceTypeName: string): 
 }
 
 /** The top-level env is built once per context and reused while the same context object is passed. */
+let lastCollection: CompiledCollection | null = null;
+let lastContext: MappingContext | null = null;
+let lastEnv: FormulaEnv | null = null;
+
 function rootEnv(cc: CompiledCollection, ctx: MappingContext): FormulaEnv {
+  // One-entry cache in front of the per-collection one: a batch maps many records of one collection.
+  if (cc === lastCollection && ctx === lastContext) return lastEnv as FormulaEnv;
+  const env = rootEnvCached(cc, ctx);
+  lastCollection = cc;
+  lastContext = ctx;
+  lastEnv = env;
+  return env;
+}
+
+function rootEnvCached(cc: CompiledCollection, ctx: MappingContext): FormulaEnv {
   const last = envCache.get(cc);
   if (last !== undefined && last.ctx === ctx) return last.env;
   const env = makeEnv(ctx, ctx.parent, cc.sourceTypeName);
