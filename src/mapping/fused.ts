@@ -34,7 +34,7 @@ function fusable(b: CompiledBlock): boolean {
   if (b.isAsync || b.children.length > 0) return false;
   for (const s of b.steps) {
     if (s.kind !== KIND_STATIC && s.kind !== KIND_FIELD && s.kind !== KIND_FORMULA) return false;
-    if (s.kind === KIND_FIELD && (s.fromParent || s.path === null || s.path.length === 0)) return false;
+    if (s.kind === KIND_FIELD && (s.fromParent || s.path === null || s.path.length === 0 || !s.path.every(isSafeSegment))) return false;
     if (s.kind === KIND_FORMULA && s.formula === null) return false;
     if (s.dest.length === 0 || !s.dest.every(isSafeSegment)) return false;
   }
