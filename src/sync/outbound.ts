@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/types.js';
-import { contentHash, findLinkByHubId, getHubRecord, linkExternalId, type HubModelName, type HubRecord } from '../hub/index.js';
+import { contentHash, linkExternalId, toHubRecord, type HubModelName, type HubRecord } from '../hub/index.js';
 import { collisionMatchField, formatExternalId } from '../mapping/index.js';
 import { metrics } from '../observability/index.js';
 import { redact, QUEUES, type OutboundJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
 import { handleFailure } from './inbound.js';
 import { RETRY } from './retry.js';
-import { claimCreate, getOutboundState, releaseClaim, saveOutboundState, type TransferWrite } from './sql.js';
+import { claimCreate, finishOutbound, loadOutbound, releaseClaim, type TransferWrite } from './sql.js';
 
 /** Update with etag; on a conflict re-read and retry (the mapped payload is from the current hub record). */
 async function updateWithConflictRetry(connector: Connector, entity: string, externalId: string, data: Record<string, unknown>): Promise<ExternalRecord> {
@@ -67,15 +67,12 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
     const c = loaded.collection;
     base.collectionVersion = c.version;
     base.entity = c.entity;
-    let hub: HubRecord;
-    try {
-      hub = await getHubRecord(ctx.db, job.tenantId, job.hubId, { includeDeleted: true });
-    } catch {
-      throw new SyncError('JCT_SYNC_HUB_NOT_FOUND', `${model} ${job.hubId} does not exist in the hub.`, { hubId: job.hubId });
-    }
+    const loadedRow = await loadOutbound(ctx.db, job.tenantId, job.subscriptionId, model, job.hubId);
+    if (!loadedRow.row) throw new SyncError('JCT_SYNC_HUB_NOT_FOUND', `${model} ${job.hubId} does not exist in the hub.`, { hubId: job.hubId });
+    const hub: HubRecord = toHubRecord(loadedRow.row as unknown as Parameters<typeof toHubRecord>[0]);
     base.sourcePayload = redact(hub.data, rt.secrets);
     base.sourceVersion = String(hub.version);
-    const link = await findLinkByHubId(ctx.db, job.subscriptionId, model, job.hubId);
+    const link = loadedRow.linkExternalId === null ? null : { externalId: loadedRow.linkExternalId };
     base.externalId = link?.externalId ?? null;
 
     const finish = async (status: 'success' | 'skipped' | 'filtered', action: string, extra: Partial<TransferWrite> = {}) => {
@@ -100,16 +97,21 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
     }
     const output = result.output;
     const hash = contentHash(output);
-    const state = await getOutboundState(ctx.db, job.subscriptionId, model, job.hubId);
-    if (link && !job.force && state?.sentHash === hash) return finish('skipped', 'unchanged');
+    if (link && !job.force && loadedRow.sentHash === hash) return finish('skipped', 'unchanged');
 
     const linkIdOf = (r: ExternalRecord) => formatExternalId(c.externalIdFormat, r.data) ?? r.id;
-    const done = async (externalId: string, action: string, doLink: boolean) => {
-      await ctx.db.transaction(async (tx) => {
-        if (doLink) await linkExternalId(tx, { tenantId: job.tenantId, subscriptionId: job.subscriptionId, model, hubId: job.hubId, externalId });
-        await saveOutboundState(tx, { subscriptionId: job.subscriptionId, model, hubId: job.hubId, externalId: doLink ? externalId : null, sentHash: hash, hubVersion: hub.version });
-        await ctx.writeTransfers(tx, [{ ...base, externalId, status: 'success', action, durationMs: ctx.now() - startedAt, finished: true }]);
-      });
+    const done = async (externalId: string, action: string, doLink: boolean | 'new') => {
+      const transfer: TransferWrite = { ...base, externalId, status: 'success', action, durationMs: ctx.now() - startedAt, finished: true };
+      const state = { tenantId: job.tenantId, subscriptionId: job.subscriptionId, model, hubId: job.hubId, stateExternalId: doLink ? externalId : null, sentHash: hash, hubVersion: hub.version };
+      if (doLink === 'new') {
+        await finishOutbound(ctx.db, { ...state, newLinkExternalId: externalId }, transfer);
+      } else {
+        await ctx.db.transaction(async (tx) => {
+          if (doLink) await linkExternalId(tx, { tenantId: job.tenantId, subscriptionId: job.subscriptionId, model, hubId: job.hubId, externalId });
+          await finishOutbound(tx, { ...state, newLinkExternalId: null }, transfer);
+        });
+      }
+      metrics.transfers.inc({ status: 'success', direction: 'FROM_HUB' });
       claimed = false;
       metrics.transferLatency.observe({ direction: 'FROM_HUB' }, (ctx.now() - job.triggeredAt) / 1000);
     };
@@ -128,7 +130,7 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
     }
     // Claim the create (committed before the external call), so a crash between the create and the
     // link is recovered by matching instead of creating a second record.
-    const claim = await ctx.db.transaction((tx) => claimCreate(tx, job.subscriptionId, model, job.hubId, claimToken, ctx.options.claimStaleMs));
+    const claim = await claimCreate(ctx.db, job.subscriptionId, model, job.hubId, claimToken, ctx.options.claimStaleMs);
     if (claim === 'busy') throw new ConnectorError('transient', 'JCT_SYNC_BUSY', `${model} ${hub.id} is being created at the destination by another job.`);
     claimed = true;
     const matchField = collisionMatchField(c);
@@ -149,7 +151,7 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
       }
     }
     const created = await rt.connector.create(c.entity, output);
-    return done(linkIdOf(created), 'create', true);
+    return done(linkIdOf(created), 'create', 'new');
   } catch (error) {
     if (claimed) await releaseClaim(ctx.db, job.subscriptionId, model, job.hubId, claimToken).catch(() => undefined);
     await handleFailure(ctx, QUEUES.outbound, job, base, error, attempt, startedAt);

@@ -190,24 +190,52 @@ export async function getOutboundState(q: Queryable, subscriptionId: string, mod
 }
 
 /**
- * Claims the right to create a hub record at a destination (committed before the external call).
- * Returns 'claimed', 'recover' (an earlier claim went stale: the create may have happened) or 'busy'.
+ * Claims the right to create a hub record at a destination (one statement, committed before the
+ * external call). Returns 'claimed', 'recover' (an earlier claim went stale: the create may have
+ * happened) or 'busy' (another job holds a live claim).
  */
 export async function claimCreate(q: Queryable, subscriptionId: string, model: string, hubId: string, token: string, staleAfterMs: number): Promise<'claimed' | 'recover' | 'busy'> {
-  const { rows } = await q.query<{ claim_token: string | null; stale: boolean }>(
-    `INSERT INTO sync_outbound_state (subscription_id, model, hub_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-    [subscriptionId, model, hubId],
-  ).then(() =>
-    q.query<{ claim_token: string | null; stale: boolean }>(
-      `SELECT claim_token, (claimed_at IS NOT NULL AND claimed_at < now() - ($4::int * interval '1 millisecond')) AS stale
-       FROM sync_outbound_state WHERE subscription_id = $1 AND model = $2 AND hub_id = $3 FOR UPDATE`,
-      [subscriptionId, model, hubId, staleAfterMs],
-    ),
+  const { rows } = await q.query<{ claim_token: string | null; previous: string | null }>(
+    `WITH before AS (
+       SELECT claim_token FROM sync_outbound_state WHERE subscription_id = $1 AND model = $2 AND hub_id = $3
+     )
+     INSERT INTO sync_outbound_state AS s (subscription_id, model, hub_id, claim_token, claimed_at) VALUES ($1, $2, $3, $4, now())
+     ON CONFLICT (subscription_id, model, hub_id) DO UPDATE SET
+       claim_token = CASE WHEN s.claim_token IS NULL OR s.claim_token = $4 OR s.claimed_at < now() - ($5::int * interval '1 millisecond') THEN $4 ELSE s.claim_token END,
+       claimed_at = CASE WHEN s.claim_token IS NULL OR s.claim_token = $4 OR s.claimed_at < now() - ($5::int * interval '1 millisecond') THEN now() ELSE s.claimed_at END
+     RETURNING s.claim_token, (SELECT claim_token FROM before) AS previous`,
+    [subscriptionId, model, hubId, token, staleAfterMs],
   );
   const row = rows[0];
-  if (row && row.claim_token !== null && row.claim_token !== token && !row.stale) return 'busy';
-  await q.query('UPDATE sync_outbound_state SET claim_token = $4, claimed_at = now() WHERE subscription_id = $1 AND model = $2 AND hub_id = $3', [subscriptionId, model, hubId, token]);
-  return row && row.claim_token !== null ? 'recover' : 'claimed';
+  if (!row || row.claim_token !== token) return 'busy';
+  return row.previous !== null && row.previous !== token ? 'recover' : 'claimed';
+}
+
+/** Inserts a link known to be new (a record Junction just created at the destination). */
+export async function insertLink(q: Queryable, l: { tenantId: string; subscriptionId: string; model: string; hubId: string; externalId: string }): Promise<void> {
+  await q.query('INSERT INTO external_links (tenant_id, subscription_id, model, hub_id, external_id) VALUES ($1, $2, $3, $4, $5)', [l.tenantId, l.subscriptionId, l.model, l.hubId, l.externalId]);
+}
+
+/** Everything an outbound job reads about its hub record in one query: the record, its link and outbound state in the destination. */
+export async function loadOutbound(
+  q: Queryable,
+  tenantId: string,
+  subscriptionId: string,
+  model: string,
+  hubId: string,
+): Promise<{ row: Record<string, unknown> | null; linkExternalId: string | null; sentHash: string | null }> {
+  const { rows } = await q.query<Record<string, unknown>>(
+    `SELECT r.id, r.tenant_id, r.model, r.data, r.version, r.origin, r.content_hash, r.created_at, r.updated_at, r.deleted_at,
+       l.external_id AS link_external_id, o.sent_hash
+     FROM hub_records r
+     LEFT JOIN external_links l ON l.subscription_id = $2 AND l.model = $3 AND l.hub_id = r.id
+     LEFT JOIN sync_outbound_state o ON o.subscription_id = $2 AND o.model = $3 AND o.hub_id = r.id
+     WHERE r.tenant_id = $1 AND r.id = $4`,
+    [tenantId, subscriptionId, model, hubId],
+  );
+  const r = rows[0];
+  if (!r) return { row: null, linkExternalId: null, sentHash: null };
+  return { row: r, linkExternalId: (r.link_external_id as string | null) ?? null, sentHash: (r.sent_hash as string | null) ?? null };
 }
 
 export async function saveOutboundState(q: Queryable, s: { subscriptionId: string; model: string; hubId: string; externalId: string | null; sentHash: string; hubVersion: number }): Promise<void> {
@@ -357,11 +385,8 @@ function toTransfer(r: TransferDbRow): TransferRow {
 
 export type TransferWrite = Omit<TransferRow, 'createdAt' | 'finishedAt'> & { finished: boolean };
 
-/** Inserts or updates transfer rows (the same id is re-written on each attempt). */
-export async function upsertTransfers(q: Queryable, rows: TransferWrite[]): Promise<void> {
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO sync_transfers (id, tenant_id, subscription_id, collection_id, collection_version, direction, trigger, entity, hub_model, external_id, hub_id,
+/** Upsert of transfer rows from the JSON array in $1 (shared by the statements below). */
+const UPSERT_TRANSFERS = `INSERT INTO sync_transfers (id, tenant_id, subscription_id, collection_id, collection_version, direction, trigger, entity, hub_model, external_id, hub_id,
        status, action, attempts, error_code, error_field, error_message, source_payload, mapped_payload, edited_payload, replay_of, run_id, source_version,
        triggered_at, finished_at, duration_ms)
      SELECT id, "tenantId", "subscriptionId", "collectionId", "collectionVersion", direction, trigger, entity, "hubModel", "externalId", "hubId",
@@ -375,7 +400,13 @@ export async function upsertTransfers(q: Queryable, rows: TransferWrite[]): Prom
        external_id = COALESCE(EXCLUDED.external_id, sync_transfers.external_id), status = EXCLUDED.status, action = EXCLUDED.action, attempts = EXCLUDED.attempts,
        error_code = EXCLUDED.error_code, error_field = EXCLUDED.error_field, error_message = EXCLUDED.error_message,
        source_payload = COALESCE(EXCLUDED.source_payload, sync_transfers.source_payload), mapped_payload = COALESCE(EXCLUDED.mapped_payload, sync_transfers.mapped_payload),
-       source_version = COALESCE(EXCLUDED.source_version, sync_transfers.source_version), finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms`,
+       source_version = COALESCE(EXCLUDED.source_version, sync_transfers.source_version), finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms`;
+
+/** Inserts or updates transfer rows (the same id is re-written on each attempt). */
+export async function upsertTransfers(q: Queryable, rows: TransferWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query(
+    UPSERT_TRANSFERS,
     [JSON.stringify(rows)],
   );
 }
@@ -590,4 +621,26 @@ export async function collectionVersions(
     [f.subscriptionId, f.direction, f.entity ?? null, f.hubModel ?? null, f.id ?? null],
   );
   return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, version: r.current_version }));
+}
+
+/**
+ * The end of a successful outbound transfer in ONE statement (atomic without a transaction round trip):
+ * the link when new, the outbound state (hash sent, claim cleared) and the transfer row.
+ */
+export async function finishOutbound(
+  q: Queryable,
+  f: { tenantId: string; subscriptionId: string; model: string; hubId: string; newLinkExternalId: string | null; stateExternalId: string | null; sentHash: string; hubVersion: number },
+  transfer: TransferWrite,
+): Promise<void> {
+  await q.query(
+    `WITH link AS (
+       INSERT INTO external_links (tenant_id, subscription_id, model, hub_id, external_id) SELECT $2, $3, $4, $5, $6 WHERE $6::text IS NOT NULL
+     ), state AS (
+       INSERT INTO sync_outbound_state (subscription_id, model, hub_id, external_id, sent_hash, hub_version) VALUES ($3, $4, $5, $7, $8, $9)
+       ON CONFLICT (subscription_id, model, hub_id) DO UPDATE SET external_id = COALESCE(EXCLUDED.external_id, sync_outbound_state.external_id),
+         sent_hash = EXCLUDED.sent_hash, hub_version = EXCLUDED.hub_version, claim_token = NULL, claimed_at = NULL, updated_at = now()
+     )
+     ${UPSERT_TRANSFERS}`,
+    [JSON.stringify([transfer]), f.tenantId, f.subscriptionId, f.model, f.hubId, f.newLinkExternalId, f.stateExternalId, f.sentHash, f.hubVersion],
+  );
 }
