@@ -77,6 +77,9 @@ describe(`sync REST API on ${backend}`, () => {
     expect((byRecord.json.items as unknown[]).length).toBe(1);
     const badFilter = await api.call('acme', 'GET', '/api/v1/transfers?status=nope');
     expect(badFilter.status).toBe(400);
+    const metrics = (await api.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/junction_transfers_total\{status="success",direction="TO_HUB"\} [1-9]/);
+    expect(metrics).toMatch(/junction_transfer_latency_seconds_count\{direction="TO_HUB"\} [1-9]/);
   });
 
   it('manual sync, replay by filter, initialization progress and cancel, test connection', async () => {
