@@ -177,7 +177,7 @@ export async function runMappingBench(opts: { records: number }): Promise<BenchR
   // the same conditions), one pass for jsonata (slow).
   let junctionMs = Infinity;
   let handMs = Infinity;
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < 15; round++) {
     junctionMs = Math.min(junctionMs, time(runJunction));
     handMs = Math.min(handMs, time(runHand));
   }

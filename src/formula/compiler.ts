@@ -82,10 +82,16 @@ interface NameSpace {
   nextTemp: number;
   /** Fused programs only: first-match lookups found once per record, by list field and condition → slot name. */
   readonly memo: Map<string, string> | null;
+  /**
+   * Fused programs only: keys read without `hasOwnProperty`. The fused function checks once per run that
+   * the record's prototype is Object.prototype or null and that Object.prototype has no non-function
+   * value under these keys; then a non-undefined, non-function value read is an own property.
+   */
+  readonly fastKeys: Set<string>;
 }
 
 function newNameSpace(memo: boolean): NameSpace {
-  return { constants: [], constIndex: new Map(), helpers: [], nextVar: 0, nextTemp: 0, memo: memo ? new Map() : null };
+  return { constants: [], constIndex: new Map(), helpers: [], nextVar: 0, nextTemp: 0, memo: memo ? new Map() : null, fastKeys: new Set() };
 }
 
 /** Generated `run` wrappers: set up the run context (shared unless busy) from the env. */
@@ -416,6 +422,11 @@ class Compiler {
     // Inline form of g(rp, vs, key): own property of the plain record, else the variable, else null.
     const key = JSON.stringify(name);
     const tmp = this.temp();
+    if (this.memoOk) {
+      // Fused expression: `rp` is checked to be plain data once per run (see NameSpace.fastKeys).
+      this.ns.fastKeys.add(name);
+      return { code: `(rp !== null && (${tmp} = rp[${key}]) !== undefined && typeof ${tmp} !== "function" ? ${tmp} : gv(vs, ${key}))`, t: ANY };
+    }
     return {
       code: `(rp !== null && hop.call(rp, ${key}) && (${tmp} = rp[${key}]) !== undefined && typeof ${tmp} !== "function" ? ${tmp} : gv(vs, ${key}))`,
       t: ANY,
@@ -1047,6 +1058,17 @@ export interface FusedRun {
   readonly code: string;
 }
 
+/**
+ * Fused function prologue for reads without `hasOwnProperty`: a record that is not plain data
+ * (other prototype) or an Object.prototype carrying a value under a key read makes the run fail,
+ * and the caller takes its regular path.
+ */
+function fastReadGuard(keys: ReadonlySet<string>): string[] {
+  if (keys.size === 0) return [];
+  const polluted = [...keys].map((k) => `((op = OP[${JSON.stringify(k)}]) !== undefined && typeof op !== "function")`);
+  return ['if (rp !== null) { const pr = GP(rp); if (pr !== OP && pr !== null) return FAILED; }', 'let op;', `if (${polluted.join(' || ')}) return FAILED;`];
+}
+
 /** Creates an empty fused program. */
 export function createFusedProgram(): FusedProgram {
   const ns = newNameSpace(true);
@@ -1079,12 +1101,13 @@ export function createFusedProgram(): FusedProgram {
         '"use strict";',
         `const { ${RT_NAMES.join(', ')} } = rt;`,
         ns.constants.length ? `const ${ns.constants.map((_, i) => `b${i} = B[${i}]`).join(', ')};` : '',
-        'const { SHARED, EMPTY, MAX_STEPS, MAX_MS, NOTSET, FAILED } = H;',
+        'const { SHARED, EMPTY, MAX_STEPS, MAX_MS, NOTSET, FAILED, OP, GP } = H;',
         ...ns.helpers,
         'function fused(r, c) {',
         'const e = c.env;',
         'const vs = c.vars;',
         'const rp = plain(r);',
+        ...fastReadGuard(ns.fastKeys),
         temps(0, ns.nextTemp) + (slots.length ? `let ${slots.map((m) => `${m} = NOTSET`).join(', ')};` : ''),
         body,
         '}',
@@ -1097,7 +1120,7 @@ export function createFusedProgram(): FusedProgram {
         '}',
         'return run;',
       ].join('\n');
-      const hooks = { SHARED: sharedContext, EMPTY: EMPTY_ENV, MAX_STEPS: rt.DEFAULT_MAX_STEPS, MAX_MS: rt.DEFAULT_MAX_MILLIS, fresh: rt.newContext, NOTSET: {}, FAILED: failed };
+      const hooks = { SHARED: sharedContext, EMPTY: EMPTY_ENV, MAX_STEPS: rt.DEFAULT_MAX_STEPS, MAX_MS: rt.DEFAULT_MAX_MILLIS, fresh: rt.newContext, NOTSET: {}, FAILED: failed, OP: Object.prototype, GP: Object.getPrototypeOf };
       // Generated code only: user text appears in it as JSON string literals, never raw.
       const factory = new Function('rt', 'B', 'H', code) as (runtime: typeof rt, constants: unknown[], h: typeof hooks) => (record: unknown, env: FormulaEnv | undefined) => unknown;
       const run = factory(rt, ns.constants, hooks);

@@ -188,6 +188,25 @@ describe('fused fast path', () => {
     expect(runCollectionFused(c, { ...base, Addresses: [] }, ctx())).toBeNull();
   });
 
+  it('records that are not plain data and a polluted Object.prototype take the regular path', async () => {
+    const c = compile(seeds.bcUpdateCustomerFromHub);
+    class Customer {
+      FirstName = 'Own';
+    }
+    Object.assign(Customer.prototype, { LastName: 'Inherited' });
+    expect(runCollectionFused(c, new Customer(), ctx())).toBeNull();
+    await same(c, new Customer(), ctx());
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.LastName = 'Polluted';
+    try {
+      expect(runCollectionFused(c, hubCustomer, ctx())).toBeNull();
+      await same(c, { ...hubCustomer, LastName: undefined }, ctx());
+    } finally {
+      delete proto.LastName;
+    }
+    expect(runCollectionFused(c, hubCustomer, ctx())).not.toBeNull();
+  });
+
   it('trace mode always takes the regular path', async () => {
     const c = compile(seeds.bcUpdateCustomerFromHub);
     const r = await settle(c.map(hubCustomer, ctx({ trace: true })));
