@@ -636,7 +636,17 @@ class Compiler {
       const list = this.expr(listArg);
       const it = this.temp();
       const x = this.temp();
-      return { code: `((${it} = (${slot} !== NOTSET ? ${slot} : (${slot} = ${finder}(st(c), ${list.code})))), ${resultOf(it, x)})`, t: ANY };
+      // Q<n>: the found item is plain data (Object.prototype or null prototype), checked once per run;
+      // its fields are then read without hasOwnProperty (the field name joins the pollution guard).
+      const plainFlag = `Q${slot.slice(1)}`;
+      const find = `(${slot} !== NOTSET ? ${slot} : (${plainFlag} = PD(${slot} = ${finder}(st(c), ${list.code})), ${slot}))`;
+      let result = resultOf(it, x);
+      if (fieldName !== null && !fieldName.includes('.') && !rt.BLOCKED_NAMES.has(fieldName)) {
+        this.ns.fastKeys.add(fieldName);
+        const f = JSON.stringify(fieldName);
+        result = `(${plainFlag} ? ((${x} = ${it}[${f}]) !== undefined && typeof ${x} !== "function" ? ${x} : null) : ${result})`;
+      }
+      return { code: `((${it} = ${find}), ${result})`, t: ANY };
     }
     const list = this.expr(listArg);
     const helper = `m${this.ns.helpers.length}`;
@@ -1069,6 +1079,12 @@ function fastReadGuard(keys: ReadonlySet<string>): string[] {
   return ['if (rp !== null) { const pr = GP(rp); if (pr !== OP && pr !== null) return FAILED; }', 'let op;', `if (${polluted.join(' || ')}) return FAILED;`];
 }
 
+function isPlainData(o: unknown): boolean {
+  if (o === null || typeof o !== 'object') return false;
+  const p = Object.getPrototypeOf(o) as unknown;
+  return p === Object.prototype || p === null;
+}
+
 /** Creates an empty fused program. */
 export function createFusedProgram(): FusedProgram {
   const ns = newNameSpace(true);
@@ -1101,14 +1117,14 @@ export function createFusedProgram(): FusedProgram {
         '"use strict";',
         `const { ${RT_NAMES.join(', ')} } = rt;`,
         ns.constants.length ? `const ${ns.constants.map((_, i) => `b${i} = B[${i}]`).join(', ')};` : '',
-        'const { SHARED, EMPTY, MAX_STEPS, MAX_MS, NOTSET, FAILED, OP, GP } = H;',
+        'const { SHARED, EMPTY, MAX_STEPS, MAX_MS, NOTSET, FAILED, OP, GP, PD } = H;',
         ...ns.helpers,
         'function fused(r, c) {',
         'const e = c.env;',
         'const vs = c.vars;',
         'const rp = plain(r);',
         ...fastReadGuard(ns.fastKeys),
-        temps(0, ns.nextTemp) + (slots.length ? `let ${slots.map((m) => `${m} = NOTSET`).join(', ')};` : ''),
+        temps(0, ns.nextTemp) + (slots.length ? `let ${slots.map((m) => `${m} = NOTSET, Q${m.slice(1)} = false`).join(', ')};` : ''),
         body,
         '}',
         'function run(record, env) {',
@@ -1120,7 +1136,7 @@ export function createFusedProgram(): FusedProgram {
         '}',
         'return run;',
       ].join('\n');
-      const hooks = { SHARED: sharedContext, EMPTY: EMPTY_ENV, MAX_STEPS: rt.DEFAULT_MAX_STEPS, MAX_MS: rt.DEFAULT_MAX_MILLIS, fresh: rt.newContext, NOTSET: {}, FAILED: failed, OP: Object.prototype, GP: Object.getPrototypeOf };
+      const hooks = { SHARED: sharedContext, EMPTY: EMPTY_ENV, MAX_STEPS: rt.DEFAULT_MAX_STEPS, MAX_MS: rt.DEFAULT_MAX_MILLIS, fresh: rt.newContext, NOTSET: {}, FAILED: failed, OP: Object.prototype, GP: Object.getPrototypeOf, PD: isPlainData };
       // Generated code only: user text appears in it as JSON string literals, never raw.
       const factory = new Function('rt', 'B', 'H', code) as (runtime: typeof rt, constants: unknown[], h: typeof hooks) => (record: unknown, env: FormulaEnv | undefined) => unknown;
       const run = factory(rt, ns.constants, hooks);

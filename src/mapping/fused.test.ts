@@ -134,6 +134,10 @@ const edge: unknown[] = [
   { ...hubCustomer, CustomerNumber: null, EmailAddress: '' },
   { ...hubCustomer, constructor: 'c', __proto__: { FirstName: 'inherited' } },
   Object.assign(Object.create(null), hubCustomer),
+  { ...hubCustomer, Addresses: [Object.assign(Object.create({ City: 'inherited', Country: 'XX' }), { IsPrimaryBilling: true, Region: 'own' })] },
+  { ...hubCustomer, Addresses: [Object.assign(Object.create(null), { IsPrimaryBilling: true, City: 'null-proto' })] },
+  { ...hubCustomer, Addresses: [{ IsPrimaryBilling: true, City: undefined, Country: () => 'fn', Region: 'WA' }] },
+  { ...hubCustomer, Addresses: [['IsPrimaryBilling'], { IsPrimaryBilling: true, City: 'second' }] },
 ];
 
 async function settle(r: MappingResult | Promise<MappingResult>): Promise<MappingResult> {
@@ -203,6 +207,13 @@ describe('fused fast path', () => {
       await same(c, { ...hubCustomer, LastName: undefined }, ctx());
     } finally {
       delete proto.LastName;
+    }
+    proto.City = 'Polluted';
+    try {
+      expect(runCollectionFused(c, hubCustomer, ctx())).toBeNull();
+      await same(c, { ...hubCustomer, Addresses: [{ IsPrimaryBilling: true }] }, ctx());
+    } finally {
+      delete proto.City;
     }
     expect(runCollectionFused(c, hubCustomer, ctx())).not.toBeNull();
   });
