@@ -35,3 +35,12 @@ export class CollectionCache {
     return out;
   }
 }
+
+/**
+ * The collection a record goes through when several match (by sort order): a deletion prefers a DELETE
+ * collection, anything else prefers the non-DELETE ones.
+ */
+export function pickCollection(found: LoadedCollection[], change?: 'created' | 'updated' | 'deleted'): LoadedCollection | undefined {
+  const wantDelete = change === 'deleted';
+  return found.find((f) => (f.collection.syncType === 'DELETE') === wantDelete) ?? found[0];
+}

@@ -1,8 +1,9 @@
 import type { ConnectionCheck, InboundWebhook } from '../connectors/types.js';
+import type { Queryable } from '../store/index.js';
 import { metrics } from '../observability/index.js';
 import { ALL_QUEUES, QUEUES, SyncContext, type AnyJob, type InboundJob, type InitJob, type OutboundJob, type SyncEngineDeps } from './context.js';
 import { SyncError } from './errors.js';
-import { processInbound } from './inbound.js';
+import { fanOut, processInbound } from './inbound.js';
 import { processInitPage, runProgress, type RunProgress } from './init.js';
 import { processOutbound } from './outbound.js';
 import { pollIntervalMs, pollOnce, type PollResult } from './poll.js';
@@ -57,7 +58,8 @@ export class SyncEngine {
     };
   }
 
-  private ensureQueues(): Promise<void> {
+  /** Creates the queues once per process; call before `hubRecordChanged` (not inside a transaction on PGlite). */
+  ensureQueues(): Promise<void> {
     return this.ctx.ensureQueues();
   }
 
@@ -172,6 +174,14 @@ export class SyncEngine {
     this.workerIds = [];
     // Let jobs already fetched finish (their transactions commit or roll back cleanly).
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * A hub record changed outside any subscription (REST API, console): queue it for every
+   * subscription's FROM_HUB collections of its model, inside the caller's transaction.
+   */
+  async hubRecordChanged(tx: Queryable, change: { tenantId: string; hubId: string; version: number; model: string }): Promise<number> {
+    return fanOut(this.ctx, tx, [{ ...change, origin: null, trigger: 'api', triggeredAt: Date.now() }]);
   }
 
   async enqueueManual(req: ManualSyncRequest) {

@@ -15,7 +15,7 @@ import {
 import { collisionMatchField, formatExternalId, mergeIntoExisting, type MappingResult } from '../mapping/index.js';
 import { metrics } from '../observability/index.js';
 import type { Queryable } from '../store/index.js';
-import type { LoadedCollection } from './collections.js';
+import { pickCollection, type LoadedCollection } from './collections.js';
 import { outboundKey, QUEUES, redact, type Enqueue, type InboundJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
 import { classify } from './retry.js';
@@ -209,7 +209,7 @@ export async function processInbound(ctx: SyncContext, job: InboundJob): Promise
     const rt = await ctx.runtime(job.subscriptionId);
     secrets = rt.secrets;
     const found = await ctx.collections.find(ctx.db, { subscriptionId: job.subscriptionId, direction: 'TO_HUB', entity: job.collectionId ? undefined : job.entity, id: job.collectionId });
-    const loaded = found[0];
+    const loaded = pickCollection(found, job.change);
     if (!loaded) throw new SyncError('JCT_SYNC_NO_COLLECTION', `No enabled TO_HUB mapping collection for entity "${job.entity}" on subscription ${job.subscriptionId}; add or enable one, then replay.`);
     const c = loaded.collection;
     base.collectionId = c.id;

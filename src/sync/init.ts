@@ -4,6 +4,7 @@ import { contentHash, diffRecords, validateHubData, type HubModelName } from '..
 import { collisionMatchField, formatExternalId } from '../mapping/index.js';
 import { metrics } from '../observability/index.js';
 import type { Queryable } from '../store/index.js';
+import { pickCollection } from './collections.js';
 import { QUEUES, redact, type InitJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
 import { applyToHub, fanOut, type MappedInbound } from './inbound.js';
@@ -60,7 +61,7 @@ async function writePage(
   secrets: Record<string, string>,
   startedAt: number,
 ): Promise<void> {
-  const loaded = (await ctx.collections.find(ctx.db, { subscriptionId: run.subscriptionId, direction: 'TO_HUB', entity: run.collectionId ? undefined : run.entity, id: run.collectionId ?? undefined }))[0];
+  const loaded = pickCollection(await ctx.collections.find(ctx.db, { subscriptionId: run.subscriptionId, direction: 'TO_HUB', entity: run.collectionId ? undefined : run.entity, id: run.collectionId ?? undefined }));
   if (!loaded) throw new SyncError('JCT_SYNC_NO_COLLECTION', `No enabled TO_HUB mapping collection for entity "${run.entity}".`);
   const c = loaded.collection;
   const model = c.hubModel as HubModelName;

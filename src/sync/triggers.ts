@@ -4,6 +4,7 @@ import { findLinkByExternalId, findLinkByHubId, getHubRecord, type HubModelName 
 import type { Queryable } from '../store/index.js';
 import { verifyWebhookKey } from '../subscriptions/index.js';
 import { inboundKey, outboundKey, QUEUES, type Enqueue, type SyncContext } from './context.js';
+import { pickCollection } from './collections.js';
 import { SyncError } from './errors.js';
 import { collectionVersions, getSubscriptionInfo, getTransfer, listTransfers, type TransferFilter } from './sql.js';
 
@@ -97,7 +98,7 @@ export async function enqueueManual(ctx: SyncContext, req: ManualSyncRequest): P
   const jobs: Enqueue[] = [];
   const described: Array<{ externalId?: string; hubId?: string; collectionId?: string }> = [];
   const collections = await ctx.collections.find(ctx.db, { subscriptionId: sub.id, direction: req.direction, entity: req.entity, hubModel: req.hubModel, id: req.collectionId });
-  const coll = collections[0];
+  const coll = req.collectionId ? collections[0] : pickCollection(collections);
   if (!coll) throw new SyncError('JCT_SYNC_NO_COLLECTION', `Subscription ${sub.id} has no enabled ${req.direction} collection${req.entity ? ` for entity "${req.entity}"` : ''}.`, { field: 'entity' });
   const model = coll.collection.hubModel as HubModelName;
   const entity = coll.collection.entity;
