@@ -15,6 +15,7 @@ import {
   updateHubRecord,
   type HubRecord,
 } from '../../hub/index.js';
+import type { Queryable } from '../../store/index.js';
 import { getSubscription } from '../../subscriptions/index.js';
 import { ApiError } from '../problem.js';
 import { Page, PagingQuery } from './common.js';
@@ -64,6 +65,20 @@ function parseWhere(where: string | undefined): Record<string, string> {
 export const hubRecordRoutes: FastifyPluginAsyncZod = async (app) => {
   const db = () => app.deps.db;
 
+  /**
+   * Runs a hub write in one transaction with its fan-out: a changed record is queued for every
+   * subscription's FROM_HUB collections of its model, like a change that came from a system.
+   */
+  async function writeAndFanOut(write: (tx: Queryable) => Promise<{ record: HubRecord; changed: boolean }>): Promise<HubRecord> {
+    const sync = app.deps.sync;
+    if (sync) await sync.ensureQueues();
+    return db().transaction(async (tx) => {
+      const { record, changed } = await write(tx);
+      if (changed && sync) await sync.hubRecordChanged(tx, { tenantId: record.tenantId, hubId: record.id, version: record.version, model: record.model });
+      return record;
+    });
+  }
+
   app.get(
     '/hub/:model/records',
     {
@@ -105,7 +120,9 @@ export const hubRecordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const record = await inBody(db().transaction((tx) => createHubRecord(tx, { tenantId: request.tenantId, model: request.params.model, data: request.body.data })));
+      const record = await inBody(
+        writeAndFanOut(async (tx) => ({ record: await createHubRecord(tx, { tenantId: request.tenantId, model: request.params.model, data: request.body.data }), changed: true })),
+      );
       return reply.code(201).header('etag', `"${record.version}"`).send(view(record));
     },
   );
@@ -129,8 +146,8 @@ export const hubRecordRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const ifMatch = request.headers['if-match'];
       const expectedVersion = request.body.version ?? (typeof ifMatch === 'string' ? Number(ifMatch.replace(/"/g, '')) || undefined : undefined);
-      const { record } = await inBody(
-        db().transaction((tx) => updateHubRecord(tx, { tenantId: request.tenantId, id: request.params.id, model: request.params.model, data: request.body.data, expectedVersion })),
+      const record = await inBody(
+        writeAndFanOut((tx) => updateHubRecord(tx, { tenantId: request.tenantId, id: request.params.id, model: request.params.model, data: request.body.data, expectedVersion })),
       );
       return view(record);
     },
