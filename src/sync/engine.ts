@@ -6,6 +6,7 @@ import { SyncError } from './errors.js';
 import { fanOut, processInbound } from './inbound.js';
 import { processInitPage, runProgress, type RunProgress } from './init.js';
 import { processOutbound } from './outbound.js';
+import { renewDueWebhooks, subscribeWebhooks } from './webhook-registrations.js';
 import { pollIntervalMs, pollOnce, type PollResult } from './poll.js';
 import { clearPause, wakeJobs, endRun, getRun, getSubscriptionInfo, getTransfer, insertRun, listTransfers, pollTargets, queueDepths, releaseJobKeys, requeueStuckJobs, type TransferFilter, type TransferRow } from './sql.js';
 import { enqueueManual, hasCollection, receiveWebhook, replay, type ManualSyncRequest, type ReplayRequest, type WebhookAnswer } from './triggers.js';
@@ -116,11 +117,22 @@ export class SyncEngine {
     this.timers.push(
       setInterval(() => {
         void this.sweep().catch((e: unknown) => this.ctx.log.warn('sweep failed', { error: String(e) }));
+        void renewDueWebhooks(this.ctx).catch((e: unknown) => this.ctx.log.warn('webhook renewals failed', { error: String(e) }));
         void queueDepths(this.ctx.db, ALL_QUEUES)
           .then((d) => Object.entries(d).forEach(([queue, n]) => metrics.queueDepth.set({ queue }, n)))
           .catch(() => undefined);
       }, options.sweepEveryMs ?? 15_000),
     );
+  }
+
+  /** Registers the webhook endpoint (`<publicBaseUrl>/api/v1/webhooks/<id>`) at the system for the subscription's TO_HUB entities. */
+  subscribeWebhooks(tenantId: string, subscriptionId: string, publicBaseUrl: string) {
+    return subscribeWebhooks(this.ctx, tenantId, subscriptionId, publicBaseUrl);
+  }
+
+  /** Renews webhook registrations expiring within `withinMs` (the scheduler does this on every sweep). */
+  renewWebhooks(withinMs?: number): Promise<number> {
+    return renewDueWebhooks(this.ctx, withinMs);
   }
 
   /** Re-queues jobs stuck in `active` past the timeout (a worker died holding them). */

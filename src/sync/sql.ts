@@ -644,3 +644,27 @@ export async function finishOutbound(
     [JSON.stringify([transfer]), f.tenantId, f.subscriptionId, f.model, f.hubId, f.newLinkExternalId, f.stateExternalId, f.sentHash, f.hubVersion],
   );
 }
+
+// ------------------------------------------------------------------ webhook registrations
+
+export async function saveWebhookRegistration(q: Queryable, subscriptionId: string, entity: string, registration: { expiresAt?: string }, renewed: boolean): Promise<void> {
+  await q.query(
+    `INSERT INTO sync_webhook_registrations (subscription_id, entity, registration, expires_at, renewed_at) VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)
+     ON CONFLICT (subscription_id, entity) DO UPDATE SET registration = EXCLUDED.registration, expires_at = EXCLUDED.expires_at,
+       renewed_at = COALESCE(EXCLUDED.renewed_at, sync_webhook_registrations.renewed_at), last_error = NULL`,
+    [subscriptionId, entity, JSON.stringify(registration), registration.expiresAt ?? null, renewed],
+  );
+}
+
+export async function webhookRegistrationError(q: Queryable, subscriptionId: string, entity: string, message: string): Promise<void> {
+  await q.query('UPDATE sync_webhook_registrations SET last_error = $3 WHERE subscription_id = $1 AND entity = $2', [subscriptionId, entity, message]);
+}
+
+/** Registrations expiring within `withinMs` (renewal window). */
+export async function dueWebhookRegistrations(q: Queryable, withinMs: number): Promise<Array<{ subscriptionId: string; entity: string; registration: Record<string, unknown> }>> {
+  const { rows } = await q.query<{ subscription_id: string; entity: string; registration: Record<string, unknown> }>(
+    `SELECT subscription_id, entity, registration FROM sync_webhook_registrations WHERE expires_at IS NOT NULL AND expires_at < now() + ($1::int8 * interval '1 millisecond')`,
+    [withinMs],
+  );
+  return rows.map((r) => ({ subscriptionId: r.subscription_id, entity: r.entity, registration: r.registration }));
+}

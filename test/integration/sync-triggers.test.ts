@@ -7,8 +7,28 @@ import { backend } from '../helpers/backend.js';
 import { eventually, hubCount, startSyncHarness, transfersOf, type SyncHarness } from './sync-harness.js';
 
 /** The test connector with a Business-Central-style webhook scheme (validationToken handshake + clientState). */
+const registrations: Array<{ op: 'subscribe' | 'renew'; id: string; url?: string; clientState?: string; expiresAt: string }> = [];
 const withWebhooks: ConnectorDefinition = {
   ...testConnector,
+  entities: testConnector.entities.map((e) => ({ ...e, capabilities: { ...e.capabilities, webhook: true } })),
+  create(ctx) {
+    return {
+      ...testConnector.create(ctx),
+      webhooks: {
+        async subscribe(entity, url, clientState) {
+          const r = { id: `reg-${entity}-${registrations.length}`, entity, clientState, expiresAt: new Date(Date.now() + 60_000).toISOString() };
+          registrations.push({ op: 'subscribe', id: r.id, url, clientState, expiresAt: r.expiresAt });
+          return r;
+        },
+        async renew(reg) {
+          const next = { ...reg, expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() };
+          registrations.push({ op: 'renew', id: reg.id, expiresAt: next.expiresAt });
+          return next;
+        },
+        async unsubscribe() {},
+      },
+    };
+  },
   receiveWebhook(call) {
     if (call.query.validationToken) return { kind: 'handshake', body: call.query.validationToken };
     const value = (call.body as { value?: Array<{ resource: string; clientState: string; changeType: string }> }).value;
@@ -127,6 +147,22 @@ describe(`triggers on ${backend}`, () => {
       code: 'JCT_SYNC_WEBHOOK_UNAUTHORIZED',
     });
     expect(await queued(sub.id)).toBe(1);
+  });
+});
+
+describe(`webhook registrations on ${backend}`, () => {
+  it('registers the endpoint with the expected clientState and renews it before it expires', async () => {
+    const sys = h.system('reg');
+    const sub = await h.subscription(sys, 'reg');
+    await h.contactCollections(sub.id, {}, ['TO_HUB']);
+    const made = await h.engine.subscribeWebhooks(h.tenantId, sub.id, 'https://junction.example.com/');
+    expect(made.map((m) => m.entity)).toEqual(['contact']);
+    const { rows } = await h.t.db.query<{ webhook_key_hash: string }>('SELECT webhook_key_hash FROM subscriptions WHERE id = $1', [sub.id]);
+    expect(registrations[0]).toMatchObject({ op: 'subscribe', url: `https://junction.example.com/api/v1/webhooks/${sub.id}`, clientState: expectedClientState(sub.id, rows[0]!.webhook_key_hash) });
+    expect(await h.engine.renewWebhooks(1_000)).toBe(0); // expires in a minute: not yet due with a 1 s window
+    expect(await h.engine.renewWebhooks()).toBe(1); // due within the default 24 h window
+    expect(registrations[1]).toMatchObject({ op: 'renew', id: registrations[0]!.id });
+    expect(await h.engine.renewWebhooks()).toBe(0); // renewed for 3 days: nothing due
   });
 });
 

@@ -108,3 +108,15 @@ CREATE TABLE sync_runs (
   finished_at timestamptz
 );
 CREATE INDEX sync_runs_sub ON sync_runs (subscription_id, started_at DESC);
+
+-- Webhook subscriptions Junction registered at external systems (renewed before they expire).
+CREATE TABLE sync_webhook_registrations (
+  subscription_id uuid NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+  entity text NOT NULL,
+  registration jsonb NOT NULL,
+  expires_at timestamptz,
+  renewed_at timestamptz,
+  last_error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (subscription_id, entity)
+);
