@@ -88,8 +88,15 @@ export function bcError(status: number, code: string, message: string): ODataErr
 
 const EMAIL = /^[^@\s"<>]+@[^@\s"<>]+\.[^@\s"<>]+$/;
 
+type Collection = 'customers' | 'contacts';
+
+interface StoredRecord extends Versioned {
+  id: string;
+  no: string;
+}
+
 export interface ChangeListener {
-  (collection: 'customers' | 'contacts', id: string, change: 'created' | 'updated' | 'deleted', at: string): void;
+  (collection: Collection, id: string, change: 'created' | 'updated' | 'deleted', at: string): void;
 }
 
 export class BcStore {
@@ -282,24 +289,50 @@ export class BcStore {
     record.lastModified = this.stamp(at);
   }
 
-  private emit(collection: 'customers' | 'contacts', id: string, change: 'created' | 'updated' | 'deleted', at: string): void {
+  private emit(collection: Collection, id: string, change: 'created' | 'updated' | 'deleted', at: string): void {
     for (const listener of this.listeners) listener(collection, id, change, at);
+  }
+
+  // ---- writes shared by customers and contacts ----
+
+  private add<T extends StoredRecord>(collection: Collection, map: Map<string, T>, record: T, options: { silent?: boolean; lastModified?: string }): T {
+    this.touch(record, options.lastModified);
+    map.set(record.id, record);
+    if (!options.silent) this.emit(collection, record.id, 'created', record.lastModified);
+    return record;
+  }
+
+  /** The record a modify or delete addresses, after BC's not-found and If-Match checks. */
+  private forWrite<T extends StoredRecord>(current: T | undefined, table: string, idOrNo: string, options: { ifMatch?: string; mismatchStatus?: number }): T {
+    if (!current) throw notFound(table, `No.='${idOrNo}'`);
+    this.checkEtag(current, options.ifMatch, options.mismatchStatus);
+    return current;
+  }
+
+  private replace<T extends StoredRecord>(collection: Collection, current: T, next: T): T {
+    Object.assign(current, next);
+    this.touch(current);
+    this.emit(collection, current.id, 'updated', current.lastModified);
+    return current;
+  }
+
+  private remove<T extends StoredRecord>(collection: Collection, map: Map<string, T>, current: T): void {
+    map.delete(current.id);
+    this.revision += 1;
+    this.emit(collection, current.id, 'deleted', this.stamp());
   }
 
   // ---- customers ----
 
   findCustomer(idOrNo: string): SimCustomer | undefined {
-    const byId = this.customers.get(idOrNo.toLowerCase());
-    if (byId) return byId;
-    for (const c of this.customers.values()) if (c.no === idOrNo) return c;
-    return undefined;
+    return findByIdOrNo(this.customers, idOrNo);
   }
 
   validateCustomer(c: SimCustomer, explicitlyBlank: Set<string>): void {
     if (!c.no) throw bcError(400, 'BadRequest_RequiredParamNotProvided', "Field 'No.' must not be blank or empty.");
-    if (c.name.length > 100) throw bcError(400, 'Application_StringExceededLength', `The length of the string is ${c.name.length}, but it must be less than or equal to 100 characters. Value: ${c.name}`);
+    if (c.name.length > 100) throw tooLong(c.name, 100);
     if (c.email && !c.email.split(/[;,]/).every((e) => EMAIL.test(e.trim()))) throw bcError(400, 'Application_DialogException', `The email address "${c.email}" is not valid.`);
-    if (c.countryCode.length > 10) throw bcError(400, 'Application_StringExceededLength', `The length of the string is ${c.countryCode.length}, but it must be less than or equal to 10 characters. Value: ${c.countryCode}`);
+    if (c.countryCode.length > 10) throw tooLong(c.countryCode, 10);
     if (c.countryCode && !this.countries.has(c.countryCode)) throw relation('Country/Region Code', 'Customer', c.countryCode, 'Country/Region');
     if (explicitlyBlank.has('paymentTerms')) throw bcError(400, 'Application_FieldValidationException', `Payment Terms Code must have a value in Customer: No.=${c.no}. It cannot be zero or empty.`);
     if (c.paymentTerms && !this.paymentTerms.has(c.paymentTerms)) throw relation('Payment Terms Code', 'Customer', c.paymentTerms, 'Payment Terms');
@@ -337,47 +370,31 @@ export class BcStore {
       ...input,
     };
     c.id = c.id.toLowerCase();
-    if (this.findCustomer(c.no)) throw bcError(400, 'Internal_EntityWithSameKeyExists', `The Customer already exists. Identification fields and values: No.='${c.no}'`);
+    if (this.findCustomer(c.no)) throw alreadyExists('Customer', c.no);
     this.validateCustomer(c, options.blank ?? new Set());
-    this.touch(c, options.lastModified);
-    this.customers.set(c.id, c);
-    if (!options.silent) this.emit('customers', c.id, 'created', c.lastModified);
-    return c;
+    return this.add('customers', this.customers, c, options);
   }
 
   modifyCustomer(idOrNo: string, patch: Partial<SimCustomer>, options: { ifMatch?: string; blank?: Set<string>; mismatchStatus?: number } = {}): SimCustomer {
-    const current = this.findCustomer(idOrNo);
-    if (!current) throw notFound('Customer', `No.='${idOrNo}'`);
-    this.checkEtag(current, options.ifMatch, options.mismatchStatus);
+    const current = this.forWrite(this.findCustomer(idOrNo), 'Customer', idOrNo, options);
     const next: SimCustomer = { ...current, ...patch, id: current.id };
-    if (next.no !== current.no && this.findCustomer(next.no)) throw bcError(400, 'Internal_EntityWithSameKeyExists', `The Customer already exists. Identification fields and values: No.='${next.no}'`);
+    if (next.no !== current.no && this.findCustomer(next.no)) throw alreadyExists('Customer', next.no);
     this.validateCustomer(next, options.blank ?? new Set());
-    Object.assign(current, next);
-    this.touch(current);
-    this.emit('customers', current.id, 'updated', current.lastModified);
-    return current;
+    return this.replace('customers', current, next);
   }
 
   deleteCustomer(idOrNo: string, options: { ifMatch?: string; mismatchStatus?: number } = {}): void {
-    const current = this.findCustomer(idOrNo);
-    if (!current) throw notFound('Customer', `No.='${idOrNo}'`);
-    this.checkEtag(current, options.ifMatch, options.mismatchStatus);
-    this.customers.delete(current.id);
-    this.revision += 1;
-    this.emit('customers', current.id, 'deleted', this.stamp());
+    this.remove('customers', this.customers, this.forWrite(this.findCustomer(idOrNo), 'Customer', idOrNo, options));
   }
 
   // ---- contacts ----
 
   findContact(idOrNo: string): SimContact | undefined {
-    const byId = this.contacts.get(idOrNo.toLowerCase());
-    if (byId) return byId;
-    for (const c of this.contacts.values()) if (c.no === idOrNo) return c;
-    return undefined;
+    return findByIdOrNo(this.contacts, idOrNo);
   }
 
   validateContact(c: SimContact): void {
-    if (c.displayName.length > 100) throw bcError(400, 'Application_StringExceededLength', `The length of the string is ${c.displayName.length}, but it must be less than or equal to 100 characters. Value: ${c.displayName}`);
+    if (c.displayName.length > 100) throw tooLong(c.displayName, 100);
     if (c.email && !EMAIL.test(c.email)) throw bcError(400, 'Application_DialogException', `The email address "${c.email}" is not valid.`);
     if (c.countryCode && !this.countries.has(c.countryCode)) throw relation('Country/Region Code', 'Contact', c.countryCode, 'Country/Region');
     if (c.type !== 'Company' && c.type !== 'Person') throw bcError(400, 'BadRequest', `'${String(c.type)}' is not an option. The existing options are: Company,Person`);
@@ -417,34 +434,21 @@ export class BcStore {
       ...input,
     };
     c.id = c.id.toLowerCase();
-    if (this.findContact(c.no)) throw bcError(400, 'Internal_EntityWithSameKeyExists', `The Contact already exists. Identification fields and values: No.='${c.no}'`);
+    if (this.findContact(c.no)) throw alreadyExists('Contact', c.no);
     if (c.type === 'Company' && !c.companyName) c.companyName = c.displayName;
     this.validateContact(c);
-    this.touch(c, options.lastModified);
-    this.contacts.set(c.id, c);
-    if (!options.silent) this.emit('contacts', c.id, 'created', c.lastModified);
-    return c;
+    return this.add('contacts', this.contacts, c, options);
   }
 
   modifyContact(idOrNo: string, patch: Partial<SimContact>, options: { ifMatch?: string; mismatchStatus?: number } = {}): SimContact {
-    const current = this.findContact(idOrNo);
-    if (!current) throw notFound('Contact', `No.='${idOrNo}'`);
-    this.checkEtag(current, options.ifMatch, options.mismatchStatus);
+    const current = this.forWrite(this.findContact(idOrNo), 'Contact', idOrNo, options);
     const next: SimContact = { ...current, ...patch, id: current.id };
     this.validateContact(next);
-    Object.assign(current, next);
-    this.touch(current);
-    this.emit('contacts', current.id, 'updated', current.lastModified);
-    return current;
+    return this.replace('contacts', current, next);
   }
 
   deleteContact(idOrNo: string, options: { ifMatch?: string; mismatchStatus?: number } = {}): void {
-    const current = this.findContact(idOrNo);
-    if (!current) throw notFound('Contact', `No.='${idOrNo}'`);
-    this.checkEtag(current, options.ifMatch, options.mismatchStatus);
-    this.contacts.delete(current.id);
-    this.revision += 1;
-    this.emit('contacts', current.id, 'deleted', this.stamp());
+    this.remove('contacts', this.contacts, this.forWrite(this.findContact(idOrNo), 'Contact', idOrNo, options));
   }
 
   checkEtag(record: { version: number }, ifMatch: string | undefined, mismatchStatus = 412): void {
@@ -563,6 +567,21 @@ export class BcStore {
     });
     return rows;
   }
+}
+
+function findByIdOrNo<T extends StoredRecord>(map: Map<string, T>, idOrNo: string): T | undefined {
+  const byId = map.get(idOrNo.toLowerCase());
+  if (byId) return byId;
+  for (const r of map.values()) if (r.no === idOrNo) return r;
+  return undefined;
+}
+
+function tooLong(value: string, max: number): ODataError {
+  return bcError(400, 'Application_StringExceededLength', `The length of the string is ${value.length}, but it must be less than or equal to ${max} characters. Value: ${value}`);
+}
+
+function alreadyExists(table: string, no: string): ODataError {
+  return bcError(400, 'Internal_EntityWithSameKeyExists', `The ${table} already exists. Identification fields and values: No.='${no}'`);
 }
 
 function relation(caption: string, table: string, value: string, related: string): ODataError {
