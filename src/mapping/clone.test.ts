@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cloneCollection, reverseCloneCollection } from './clone.js';
 import { MappingCollectionCreate, type CollectionDefinition } from './schema.js';
-import { bcContactToHub, salesforceContactToHub } from './fixtures/seeds.js';
+import { bcContactToHub } from './fixtures/seeds.js';
+import { shippedCollection } from './fixtures/shipped.js';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
+const salesforceContactToHub = shippedCollection('sf-004-contact-to-hub');
 const stored = (): CollectionDefinition => ({ ...MappingCollectionCreate.parse({ subscriptionId: SUB, ...bcContactToHub }), id: '22222222-2222-4222-8222-222222222222', version: 3 });
 
 describe('clone', () => {

@@ -7,12 +7,13 @@ import {
   bcUpdateCustomerFromHub,
   ninetyNineMindsCustomerAdd,
   ninetyNineMindsCustomerUpdate,
-  salesforceContactToHub,
   type SeedCollection,
 } from './fixtures/seeds.js';
+import { shippedCollection } from './fixtures/shipped.js';
 import { bcContact, fakeServices, hubCustomer, ninetyNineMindsCustomer, salesforceContact, SYSTEM_ID } from './fixtures/samples.js';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
+const salesforceContactToHub = shippedCollection('sf-004-contact-to-hub');
 
 function def(seed: SeedCollection): CollectionDefinition {
   return MappingCollectionCreate.parse({ subscriptionId: SUB, ...seed });

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { compileCollection } from './engine.js';
 import { mergeIntoExisting } from './merge.js';
 import { MappingCollectionCreate } from './schema.js';
-import { salesforceContactToHub, bcContactToHub, type SeedCollection } from './fixtures/seeds.js';
+import { bcContactToHub, type SeedCollection } from './fixtures/seeds.js';
+import { shippedCollection } from './fixtures/shipped.js';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
+const salesforceContactToHub = shippedCollection('sf-004-contact-to-hub');
 const compile = (seed: SeedCollection) => compileCollection(MappingCollectionCreate.parse({ subscriptionId: SUB, ...seed }));
 
 describe('mergeIntoExisting', () => {
