@@ -6,30 +6,15 @@ import { businessCentral } from './definition.js';
 import { BC_ERROR_CODES } from './errors.js';
 import { startBusinessCentralSimulator, type RunningBusinessCentralSimulator } from './simulator/index.js';
 import { needsRenewal } from './webhooks.js';
+import { connectorErrorOf, testContext } from '../testing.js';
 
 function context(settings: Record<string, string | number | boolean>, overrides: Record<string, unknown> = {}): ConnectorContext {
   const { clientSecret, ...rest } = { ...settings, ...overrides };
-  return {
-    subscriptionId: 'sub-bc-test',
-    settings: rest,
-    secrets: { clientSecret: String(clientSecret) },
-    gate: (request) => request(),
-    log: { info: () => undefined, warn: () => undefined },
-  };
+  return testContext(rest, { subscriptionId: 'sub-bc-test', secrets: { clientSecret: String(clientSecret) } });
 }
 
 function connect(sim: RunningBusinessCentralSimulator, overrides: Record<string, unknown> = {}): BusinessCentralConnector {
   return businessCentral.create(context(sim.subscriptionSettings, overrides)) as BusinessCentralConnector;
-}
-
-async function caught(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a ConnectorError');
 }
 
 async function listAll(connector: BusinessCentralConnector, entity: string, pageSize?: number): Promise<ExternalRecord[]> {
@@ -69,7 +54,7 @@ describe('business-central connector against its simulator', () => {
 
   it('reports a wrong client secret as an auth error naming the setting', async () => {
     const bad = connect(sim, { clientSecret: 'wrong' });
-    const error = await caught(bad.list('customer', {}));
+    const error = await connectorErrorOf(bad.list('customer', {}));
     expect(error.kind).toBe('auth');
     expect(error.code).toBe(BC_ERROR_CODES.tokenRequestFailed);
     expect(error.field).toBe('clientSecret');
@@ -89,7 +74,7 @@ describe('business-central connector against its simulator', () => {
   it('raises kind auth when a fresh token is rejected too', async () => {
     const shortLived = await startBusinessCentralSimulator({ records: 3, tokenLifetimeSeconds: 0 });
     try {
-      const error = await caught(connect(shortLived).list('customer', {}));
+      const error = await connectorErrorOf(connect(shortLived).list('customer', {}));
       expect(error.kind).toBe('auth');
       expect(error.status).toBe(401);
       expect(shortLived.tokensIssued()).toBe(2);
@@ -156,7 +141,7 @@ describe('business-central connector against its simulator', () => {
     expect(updated.etag).not.toBe(record?.etag);
     expect(updated.data).toMatchObject({ Name: 'Jane Doe', EMail: 'jane.doe@example.com', CountryRegionCode: 'CA', PaymentTermsCode: '10 DAYS' });
     expect(sim.data.getCustomer(customer.no)).toMatchObject({ name: 'Jane Doe', countryCode: 'CA', paymentTerms: '10 DAYS', priceGroup: 'WHOLESALE', email: 'jane.doe@example.com' });
-    const conflict = await caught(connector.update('customer', customer.no, { Name: 'Second writer' }, { etag: record?.etag }));
+    const conflict = await connectorErrorOf(connector.update('customer', customer.no, { Name: 'Second writer' }, { etag: record?.etag }));
     expect(conflict.kind).toBe('conflict');
     expect(conflict.code).toBe(BC_ERROR_CODES.conflict);
     expect(sim.data.getCustomer(customer.no)?.name).toBe('Jane Doe');
@@ -164,35 +149,35 @@ describe('business-central connector against its simulator', () => {
 
   it('turns BC validation errors into permanent errors with field and an actionable message', async () => {
     const no = (sim.data.customers()[7] as { no: string }).no;
-    const email = await caught(connector.update('customer', no, { EMail: 'not-an-email' }));
+    const email = await connectorErrorOf(connector.update('customer', no, { EMail: 'not-an-email' }));
     expect(email).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.invalidEmail, field: 'EMail' });
     expect(email.message).toContain("'not-an-email'");
 
-    const country = await caught(connector.update('customer', no, { CountryRegionCode: 'XX' }));
+    const country = await connectorErrorOf(connector.update('customer', no, { CountryRegionCode: 'XX' }));
     expect(country).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.unknownCountry, field: 'CountryRegionCode' });
     expect(country.message).toContain("The Country/Region Code 'XX' does not exist. Create it in Business Central (Countries/Regions) or fix the mapping");
 
-    const missingTerms = await caught(connector.update('customer', no, { PaymentTermsCode: '' }));
+    const missingTerms = await connectorErrorOf(connector.update('customer', no, { PaymentTermsCode: '' }));
     expect(missingTerms).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.missingValue, field: 'PaymentTermsCode' });
     expect(missingTerms.message).toMatch(/Payment Terms Code is required/);
 
-    const unknownTerms = await caught(connector.update('customer', no, { PaymentTermsCode: 'NET 99' }));
+    const unknownTerms = await connectorErrorOf(connector.update('customer', no, { PaymentTermsCode: 'NET 99' }));
     expect(unknownTerms).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.unknownPaymentTerms, field: 'PaymentTermsCode' });
     expect(unknownTerms.message).toContain("The Payment Terms Code 'NET 99' does not exist. Create it in Business Central (Payment Terms)");
 
-    const group = await caught(connector.update('customer', no, { CustomerPriceGroup: 'GOLD' }));
+    const group = await connectorErrorOf(connector.update('customer', no, { CustomerPriceGroup: 'GOLD' }));
     expect(group).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.unknownPriceGroup, field: 'CustomerPriceGroup' });
 
-    const tooLong = await caught(connector.update('customer', no, { CountryRegionCode: 'UNITEDSTATES' }));
+    const tooLong = await connectorErrorOf(connector.update('customer', no, { CountryRegionCode: 'UNITEDSTATES' }));
     expect(tooLong).toMatchObject({ kind: 'permanent', code: BC_ERROR_CODES.valueTooLong });
 
-    const missing = await caught(connector.update('customer', '99999999', { Name: 'x' }));
+    const missing = await connectorErrorOf(connector.update('customer', '99999999', { Name: 'x' }));
     expect(missing.kind).toBe('not_found');
   });
 
   it('answers 429 with Retry-After as rate_limited with retryAfterMs', async () => {
     await sim.setFaults({ throttle: { everyNth: 1, retryAfterSeconds: 7, count: 1 } });
-    const error = await caught(connector.list('customer', {}));
+    const error = await connectorErrorOf(connector.list('customer', {}));
     expect(error).toMatchObject({ kind: 'rate_limited', code: BC_ERROR_CODES.rateLimited, status: 429, retryAfterMs: 7000 });
     expect((await connector.list('customer', {})).records.length).toBeGreaterThan(0);
   });
@@ -202,7 +187,7 @@ describe('business-central connector against its simulator', () => {
     try {
       const c = connect(limited);
       await c.list('customer', {}); // companies, customers, customer cards
-      const error = await caught(c.list('customer', {}));
+      const error = await connectorErrorOf(c.list('customer', {}));
       expect(error.kind).toBe('rate_limited');
       expect(error.retryAfterMs).toBeGreaterThan(200_000);
       expect(error.message).toMatch(/Too many requests/);
@@ -214,7 +199,7 @@ describe('business-central connector against its simulator', () => {
   it('answers a 503 burst as transient, then recovers', async () => {
     await sim.setFaults({ fail5xxNext: 3 });
     for (let i = 0; i < 3; i += 1) {
-      const error = await caught(connector.list('contact', {}));
+      const error = await connectorErrorOf(connector.list('contact', {}));
       expect(error).toMatchObject({ kind: 'transient', status: 503 });
       expect(error.retryable).toBe(true);
     }
@@ -251,7 +236,7 @@ describe('business-central connector against its simulator', () => {
     expect(created.data).toMatchObject({ FirstName_Contact: 'Ada', LastName_Contact: 'Lovelace', EMail: 'ada@example.com', Type: 'Person' });
     const updated = await connector.update('contact', created.id, { LastName_Contact: 'King', WebUserRole_Contact: 'Buyer', AdditionalProperties: { Active_Web_User: true } }, { etag: created.etag });
     expect(updated.data).toMatchObject({ FirstName_Contact: 'Ada', LastName_Contact: 'King', WebUserRole_Contact: 'Buyer', AdditionalProperties: { Active_Web_User: true } });
-    const bad = await caught(connector.update('contact', created.id, { EMail: 'ada at example' }));
+    const bad = await connectorErrorOf(connector.update('contact', created.id, { EMail: 'ada at example' }));
     expect(bad).toMatchObject({ kind: 'permanent', field: 'EMail' });
     const found = await connector.findBy('contact', 'EMail', 'ada@example.com');
     expect(found.map((r) => r.id)).toEqual([created.id]);
@@ -488,9 +473,9 @@ describe('webhooks', () => {
 
   it('refuses a subscription when the handshake fails and has no contact webhooks', async () => {
     const connector = connect(sim);
-    const error = await caught(connector.webhooks.subscribe('customer', 'http://127.0.0.1:9/nothing', 's'));
+    const error = await connectorErrorOf(connector.webhooks.subscribe('customer', 'http://127.0.0.1:9/nothing', 's'));
     expect(error.kind).toBe('permanent');
-    const contacts = await caught(connector.webhooks.subscribe('contact', url, 's'));
+    const contacts = await connectorErrorOf(connector.webhooks.subscribe('contact', url, 's'));
     expect(contacts.code).toBe(BC_ERROR_CODES.unsupported);
   });
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError, type Connector, type ConnectorContext, type InboundWebhook, type WebhookReceipt } from '../types.js';
+import type { Connector, InboundWebhook, WebhookReceipt } from '../types.js';
 import {
   mapNinetyNineMindsError,
   ninetyNineMinds,
@@ -10,30 +10,12 @@ import {
   type NinetyNineMindsJournalEntry,
   type RunningNinetyNineMindsSimulator,
 } from './index.js';
+import { connectorErrorOf, testContext } from '../testing.js';
 
 function connectorFor(sim: RunningNinetyNineMindsSimulator, overrides: Record<string, unknown> = {}, gate = { n: 0 }): Connector {
   const { apiKey, webhookKey, ...settings } = sim.subscriptionSettings;
-  const ctx: ConnectorContext = {
-    subscriptionId: 'sub-99',
-    settings: { ...settings, ...overrides },
-    secrets: { apiKey: String(overrides.apiKey ?? apiKey), webhookKey: String(webhookKey) },
-    gate: (request) => {
-      gate.n += 1;
-      return request();
-    },
-    log: { info: () => undefined, warn: () => undefined },
-  };
-  return ninetyNineMinds.create(ctx);
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
+  const secrets = { apiKey: String(overrides.apiKey ?? apiKey), webhookKey: String(webhookKey) };
+  return ninetyNineMinds.create(testContext({ ...settings, ...overrides }, { subscriptionId: 'sub-99', secrets, gateCalls: gate }));
 }
 
 async function faults(sim: RunningNinetyNineMindsSimulator, body: unknown): Promise<void> {
@@ -117,10 +99,10 @@ describe('99minds connector against the simulator', () => {
   });
 
   it('maps a wrong or revoked API key to kind auth', async () => {
-    const error = await errorOf(connectorFor(sim, { apiKey: 'sk_wrong' }).list('customer', {}));
+    const error = await connectorErrorOf(connectorFor(sim, { apiKey: 'sk_wrong' }).list('customer', {}));
     expect(error).toMatchObject({ kind: 'auth', code: 'NINETYNINE_AUTH', status: 401 });
     await faults(sim, { revokeTokens: true });
-    expect((await errorOf(connectorFor(sim).get('customer', 'customer_x'))).kind).toBe('auth');
+    expect((await connectorErrorOf(connectorFor(sim).get('customer', 'customer_x'))).kind).toBe('auth');
   });
 
   it('reads a customer with the fields seed 003 maps, loyalty card, balance and journal', async () => {
@@ -171,7 +153,7 @@ describe('99minds connector against the simulator', () => {
     const found = await c.findBy('customer', 'email', target.email.toUpperCase());
     expect(found.map((r) => r.id)).toEqual([target.id]);
     expect(await c.findBy('customer', 'email', 'nobody@example.com')).toEqual([]);
-    expect((await errorOf(c.findBy('customer', 'favourite_colour', 'red'))).code).toBe('NINETYNINE_UNSUPPORTED');
+    expect((await connectorErrorOf(c.findBy('customer', 'favourite_colour', 'red'))).code).toBe('NINETYNINE_UNSUPPORTED');
   });
 
   it('polls customers changed at or after since, oldest first, without skipping records that change mid-poll', async () => {
@@ -220,25 +202,25 @@ describe('99minds connector against the simulator', () => {
     expect(sim.data.countCustomers()).toBe(count);
     expect(sim.data.getCustomer(created.id)).toMatchObject({ name: 'Jane Smith', last_name: 'Smith', email: 'jane.new@example.com', company_name: 'Contoso', notes: 'VIP' });
     expect(Date.parse(updated.modifiedAt ?? '')).toBeGreaterThan(Date.parse(created.modifiedAt ?? ''));
-    expect((await errorOf(c.update('customer', 'customer_000000000000000000', { notes: 'x' }))).kind).toBe('not_found');
-    const dup = await errorOf(c.create('customer', { first_name: 'J', last_name: 'D', email: 'JANE.NEW@example.com' }));
+    expect((await connectorErrorOf(c.update('customer', 'customer_000000000000000000', { notes: 'x' }))).kind).toBe('not_found');
+    const dup = await connectorErrorOf(c.create('customer', { first_name: 'J', last_name: 'D', email: 'JANE.NEW@example.com' }));
     expect(dup).toMatchObject({ kind: 'duplicate', field: 'email', status: 409 });
-    expect((await errorOf(c.delete('customer', created.id))).code).toBe('NINETYNINE_UNSUPPORTED');
+    expect((await connectorErrorOf(c.delete('customer', created.id))).code).toBe('NINETYNINE_UNSUPPORTED');
   });
 
   it('maps validation errors to permanent with the field and an actionable message', async () => {
     const c = connectorFor(sim);
-    const phone = await errorOf(c.create('customer', { first_name: 'A', last_name: 'B', email: 'ab@example.com', phone: '555-1234' }));
+    const phone = await connectorErrorOf(c.create('customer', { first_name: 'A', last_name: 'B', email: 'ab@example.com', phone: '555-1234' }));
     expect(phone).toMatchObject({ kind: 'permanent', code: 'NINETYNINE_VALIDATION', field: 'phone', status: 422 });
     expect(phone.message).toContain('+1XXXXXXXXXX');
     expect(phone.retryable).toBe(false);
-    const email = await errorOf(c.create('customer', { first_name: 'A', last_name: 'B', phone: '+15551234567' }));
+    const email = await connectorErrorOf(c.create('customer', { first_name: 'A', last_name: 'B', phone: '+15551234567' }));
     expect(email).toMatchObject({ kind: 'permanent', field: 'email' });
     expect(email.message).toContain('Email is required');
     expect(email.message).toContain('EmailAddress');
-    const name = await errorOf(c.create('customer', { email: 'noname@example.com' }));
+    const name = await connectorErrorOf(c.create('customer', { email: 'noname@example.com' }));
     expect(name).toMatchObject({ kind: 'permanent', field: 'name' });
-    const store = await errorOf(connectorFor(sim, { storeReferenceId: 'store_other' }).create('customer', { first_name: 'A', last_name: 'B', email: 'st@example.com' }));
+    const store = await connectorErrorOf(connectorFor(sim, { storeReferenceId: 'store_other' }).create('customer', { first_name: 'A', last_name: 'B', email: 'st@example.com' }));
     expect(store).toMatchObject({ kind: 'permanent', field: 'store_reference_id' });
     expect(store.message).toContain('Store Reference ID');
   });
@@ -246,14 +228,14 @@ describe('99minds connector against the simulator', () => {
   it('maps 429 to rate_limited with Retry-After, the daily limit to quota, 5xx and network errors to transient', async () => {
     const c = connectorFor(sim, { includeLoyalty: false });
     await faults(sim, { throttle: { everyNth: 1, retryAfterSeconds: 2, count: 1 } });
-    const throttled = await errorOf(c.list('customer', {}));
+    const throttled = await connectorErrorOf(c.list('customer', {}));
     expect(throttled).toMatchObject({ kind: 'rate_limited', code: 'NINETYNINE_RATE_LIMITED', status: 429, retryAfterMs: 2000 });
     expect(throttled.retryable).toBe(true);
     await faults(sim, { fail5xxNext: 1 });
-    expect(await errorOf(c.list('customer', {}))).toMatchObject({ kind: 'transient', status: 503 });
+    expect(await connectorErrorOf(c.list('customer', {}))).toMatchObject({ kind: 'transient', status: 503 });
     expect((await c.list('customer', {})).records.length).toBeGreaterThan(0);
     await faults(sim, { dailyLimit: 0 });
-    const quota = await errorOf(c.list('customer', {}));
+    const quota = await connectorErrorOf(c.list('customer', {}));
     expect(quota).toMatchObject({ kind: 'quota', code: 'NINETYNINE_DAILY_LIMIT' });
     expect(Date.parse(quota.resetAt ?? '')).toBeGreaterThan(Date.now());
     const offline = ninetyNineMinds.create({
@@ -263,7 +245,7 @@ describe('99minds connector against the simulator', () => {
       gate: (r) => r(),
       log: { info: () => undefined, warn: () => undefined },
     });
-    expect(await errorOf(offline.list('customer', {}))).toMatchObject({ kind: 'transient', code: 'NINETYNINE_NETWORK' });
+    expect(await connectorErrorOf(offline.list('customer', {}))).toMatchObject({ kind: 'transient', code: 'NINETYNINE_NETWORK' });
   });
 
   it('reads the transaction journal as its own entity', async () => {
@@ -424,7 +406,7 @@ describe('99minds simulator rate limit', () => {
     try {
       const c = connectorFor(sim, { includeLoyalty: false });
       for (let i = 0; i < 3; i++) await c.list('customer', {});
-      const error = await errorOf(c.list('customer', {}));
+      const error = await connectorErrorOf(c.list('customer', {}));
       expect(error.kind).toBe('rate_limited');
       expect(error.retryAfterMs).toBeGreaterThan(0);
       expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);

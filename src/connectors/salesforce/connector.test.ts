@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError, type Connector, type ConnectorContext, type ExternalRecord } from '../types.js';
+import { ConnectorError, type Connector, type ExternalRecord } from '../types.js';
 import { escapeSoqlString, nextMidnightUtc, pollWindowStart, salesforce, startSalesforceSimulator, type RunningSalesforceSimulator } from './index.js';
 import { fromSalesforceError } from './errors.js';
+import { connectorErrorOf, testContext } from '../testing.js';
 
 const SECRET_KEYS = new Set(['clientSecret', 'privateKey']);
 
@@ -19,29 +20,10 @@ function harness(settings: Record<string, string | number | boolean>, overrides:
     if (SECRET_KEYS.has(key)) secrets[key] = String(value);
     else plain[key] = value;
   }
-  let calls = 0;
+  const gateCalls = { n: 0 };
   const warnings: string[] = [];
-  const ctx: ConnectorContext = {
-    subscriptionId: 'sub-1',
-    settings: plain,
-    secrets,
-    gate: async (request) => {
-      calls += 1;
-      return request();
-    },
-    log: { info: () => undefined, warn: (msg) => warnings.push(msg) },
-  };
-  return { connector: salesforce.create(ctx), gateCalls: () => calls, warnings };
-}
-
-async function caught(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a ConnectorError');
+  const ctx = testContext(plain, { subscriptionId: 'sub-1', secrets, gateCalls, warnings });
+  return { connector: salesforce.create(ctx), gateCalls: () => gateCalls.n, warnings };
 }
 
 describe('salesforce definition', () => {
@@ -129,7 +111,7 @@ describe('salesforce connector against the simulator', () => {
     expect(page.records).toHaveLength(200);
 
     const wrongUser = harness(sim.subscriptionSettings, { grantType: 'jwt_bearer', username: 'nobody@example.com', privateKey: sim.jwt.privateKey });
-    const error = await caught(wrongUser.connector.list('Account', {}));
+    const error = await connectorErrorOf(wrongUser.connector.list('Account', {}));
     expect(error).toMatchObject({ kind: 'permanent', code: 'SALESFORCE_AUTH_FAILED' });
   });
 
@@ -185,7 +167,7 @@ describe('salesforce connector against the simulator', () => {
     const got = await connector.get('Contact', String(inserted.Id));
     expect(got?.data).toMatchObject({ Id: inserted.Id, Email: 'grace.hopper@example.com', Level__c: 'Primary', MailingCity: 'Arlington' });
     expect(await connector.get('Contact', '003Ux0000ZZZZZZ')).toBeNull();
-    expect(await caught(connector.get('Contact', 'bogus'))).toMatchObject({ kind: 'permanent', code: 'MALFORMED_ID' });
+    expect(await connectorErrorOf(connector.get('Contact', 'bogus'))).toMatchObject({ kind: 'permanent', code: 'MALFORMED_ID' });
   });
 
   it('findBy escapes literals (no SOQL injection)', async () => {
@@ -194,7 +176,7 @@ describe('salesforce connector against the simulator', () => {
     const hits = await connector.findBy('Contact', 'Email', "d'angelo@example.com");
     expect(hits.map((h) => h.id)).toEqual([quoted.Id]);
     expect(await connector.findBy('Contact', 'Email', "x' OR Email != '")).toEqual([]);
-    expect(await caught(connector.findBy('Contact', 'Email; DELETE', 'x'))).toMatchObject({ code: 'INVALID_FIELD' });
+    expect(await connectorErrorOf(connector.findBy('Contact', 'Email; DELETE', 'x'))).toMatchObject({ code: 'INVALID_FIELD' });
   });
 
   it('polls with the Contact Poll Days window when there is no cursor, oldest first', async () => {
@@ -255,7 +237,7 @@ describe('salesforce connector against the simulator', () => {
     const shortLived = await startSalesforceSimulator({ records: 5, tokenLifetimeSeconds: 0 });
     try {
       const { connector } = harness(shortLived.subscriptionSettings);
-      const error = await caught(connector.list('Contact', {}));
+      const error = await connectorErrorOf(connector.list('Contact', {}));
       expect(error).toMatchObject({ kind: 'auth', code: 'INVALID_SESSION_ID', status: 401 });
       expect(shortLived.control.tokensIssued()).toBe(2);
     } finally {
@@ -267,18 +249,18 @@ describe('salesforce connector against the simulator', () => {
     const { connector } = harness(sim.subscriptionSettings);
     await connector.list('Account', {});
     await sim.control.faults({ throttle: { everyNth: 1, retryAfterSeconds: 7, count: 1 } });
-    const throttled = await caught(connector.list('Account', {}));
+    const throttled = await connectorErrorOf(connector.list('Account', {}));
     expect(throttled).toMatchObject({ kind: 'rate_limited', code: 'REQUEST_LIMIT_EXCEEDED', status: 429, retryAfterMs: 7000 });
     expect(throttled.retryable).toBe(true);
 
     await sim.control.faults({ dailyLimit: 0 });
-    const quota = await caught(connector.list('Account', {}));
+    const quota = await connectorErrorOf(connector.list('Account', {}));
     expect(quota).toMatchObject({ kind: 'quota', code: 'REQUEST_LIMIT_EXCEEDED', status: 403, resetAt: nextMidnightUtc() });
     expect(quota.message).toContain('TotalRequests Limit exceeded.');
     await sim.control.faults({ dailyLimit: null });
 
     await sim.control.faults({ fail5xxNext: 1 });
-    const down = await caught(connector.list('Account', {}));
+    const down = await connectorErrorOf(connector.list('Account', {}));
     expect(down).toMatchObject({ kind: 'transient', code: 'SERVER_UNAVAILABLE', status: 503 });
     const ok = await connector.list('Account', { pageSize: 200 });
     expect(ok.records.length).toBe(200);
@@ -295,19 +277,19 @@ describe('salesforce connector against the simulator', () => {
     const updated = await connector.update('Contact', created.id, { Level__c: 'Secondary', ContactTestCustomField__c: 'changed' });
     expect(updated.data).toMatchObject({ Level__c: 'Secondary', ContactTestCustomField__c: 'changed', LastName: 'Turing' });
 
-    const badEmail = await caught(connector.create('Contact', { LastName: 'X', Email: 'alan at example' }));
+    const badEmail = await connectorErrorOf(connector.create('Contact', { LastName: 'X', Email: 'alan at example' }));
     expect(badEmail).toMatchObject({ kind: 'permanent', code: 'INVALID_EMAIL_ADDRESS', field: 'Email' });
     expect(badEmail.message).toContain('alan at example');
 
-    const missing = await caught(connector.update('Contact', created.id, { LastName: '' }));
+    const missing = await connectorErrorOf(connector.update('Contact', created.id, { LastName: '' }));
     expect(missing).toMatchObject({ kind: 'permanent', code: 'REQUIRED_FIELD_MISSING', field: 'LastName' });
 
-    const gone = await caught(connector.update('Contact', '003Ux0000ZZZZZZ', { LastName: 'Y' }));
+    const gone = await connectorErrorOf(connector.update('Contact', '003Ux0000ZZZZZZ', { LastName: 'Y' }));
     expect(gone.kind).toBe('not_found');
 
     sim.control.setDuplicateRule('block');
     try {
-      const duplicate = await caught(connector.create('Contact', { LastName: 'Copy', Email: 'ALAN@example.com' }));
+      const duplicate = await connectorErrorOf(connector.create('Contact', { LastName: 'Copy', Email: 'ALAN@example.com' }));
       expect(duplicate).toMatchObject({ kind: 'duplicate', code: 'DUPLICATES_DETECTED' });
     } finally {
       sim.control.setDuplicateRule('off');
@@ -315,7 +297,7 @@ describe('salesforce connector against the simulator', () => {
 
     const account2 = await connector.create('Account', { Name: 'Junction Labs', BillingCity: 'Copenhagen' });
     expect(account2.id).toMatch(/^001/);
-    expect((await caught(connector.create('Account', { BillingCity: 'Nowhere' }))).field).toBe('Name');
+    expect((await connectorErrorOf(connector.create('Account', { BillingCity: 'Nowhere' }))).field).toBe('Name');
   });
 
   it('createMany sends 200 records per call and reports each row in order', async () => {

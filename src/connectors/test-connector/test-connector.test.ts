@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError, type Connector, type ConnectorContext, type ExternalRecord } from '../types.js';
+import { connectorErrorOf, testContext } from '../testing.js';
 import { createTestSystem, getTestSystem, testConnector, type TestSystem, type TestSystemOptions } from './index.js';
 
 const systems: TestSystem[] = [];
@@ -13,26 +14,7 @@ afterEach(() => {
 });
 
 function ctxFor(settings: Record<string, unknown>, gateCalls = { n: 0 }): ConnectorContext {
-  return {
-    subscriptionId: 'sub-1',
-    settings,
-    secrets: {},
-    gate: (request) => {
-      gateCalls.n += 1;
-      return request();
-    },
-    log: { info: () => undefined, warn: () => undefined },
-  };
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
+  return testContext(settings, { subscriptionId: 'sub-1', gateCalls });
 }
 
 /** A manual clock so modifiedAt, Retry-After and quota days are under test control. */
@@ -72,7 +54,7 @@ describe('test connector: definition and registry', () => {
     const c = testConnector.create(ctxFor({ systemKey: 'nope' }));
     const checks = await c.testConnection();
     expect(checks[0]?.ok).toBe(false);
-    expect((await errorOf(c.get('contact', 'x'))).code).toBe('TEST_UNKNOWN_SYSTEM');
+    expect((await connectorErrorOf(c.get('contact', 'x'))).code).toBe('TEST_UNKNOWN_SYSTEM');
     const s = system({ systemKey: 'yes', records: { contact: 3 } });
     const ok = await s.connector().testConnection();
     expect(ok[0]).toMatchObject({ ok: true });
@@ -225,12 +207,12 @@ describe('test connector: writes', () => {
     s.records.insert('contact', { email: 'a@example.com' }, { id: 'x' });
     s.records.update('contact', 'x', { firstName: 'changed elsewhere' });
     const c = s.connector();
-    const conflict = await errorOf(c.update('contact', 'x', { firstName: 'mine' }, { etag: 'W/"1"' }));
+    const conflict = await connectorErrorOf(c.update('contact', 'x', { firstName: 'mine' }, { etag: 'W/"1"' }));
     expect(conflict).toMatchObject({ kind: 'conflict', code: 'TEST_ETAG_MISMATCH', status: 412 });
     expect(s.records.get('contact', 'x')?.data.firstName).toBe('changed elsewhere');
-    expect((await errorOf(c.update('contact', 'nope', {}))).kind).toBe('not_found');
-    expect((await errorOf(c.delete('contact', 'nope'))).kind).toBe('not_found');
-    expect((await errorOf(c.get('order', 'x'))).code).toBe('TEST_UNKNOWN_ENTITY');
+    expect((await connectorErrorOf(c.update('contact', 'nope', {}))).kind).toBe('not_found');
+    expect((await connectorErrorOf(c.delete('contact', 'nope'))).kind).toBe('not_found');
+    expect((await connectorErrorOf(c.get('order', 'x'))).code).toBe('TEST_UNKNOWN_ENTITY');
   });
 
   it('createMany returns one result per row, errors in place', async () => {
@@ -271,11 +253,11 @@ describe('test connector: faults', () => {
     const s = system({ now: t.now, records: { contact: 1 }, faults: { throttleEveryNth: 2, retryAfterMs: 1500 } });
     const c = s.connector();
     await c.get('contact', 'contact-000001');
-    const throttled = await errorOf(c.get('contact', 'contact-000001'));
+    const throttled = await connectorErrorOf(c.get('contact', 'contact-000001'));
     expect(throttled).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 1500 });
     expect(s.stats.throttles).toEqual([{ method: 'get', at: t.now(), retryAfterMs: 1500, until: t.now() + 1500, early: false }]);
     t.advance(1000);
-    const early = await errorOf(c.get('contact', 'contact-000001'));
+    const early = await connectorErrorOf(c.get('contact', 'contact-000001'));
     expect(early).toMatchObject({ kind: 'rate_limited', retryAfterMs: 500 });
     expect(s.stats.earlyCalls).toBe(1);
     expect(s.stats.throttles[1]).toMatchObject({ early: true, retryAfterMs: 500 });
@@ -294,7 +276,7 @@ describe('test connector: faults', () => {
     const c = s.connector();
     await c.get('contact', 'contact-000001');
     await c.get('contact', 'contact-000001');
-    const error = await errorOf(c.get('contact', 'contact-000001'));
+    const error = await connectorErrorOf(c.get('contact', 'contact-000001'));
     expect(error).toMatchObject({ kind: 'quota', code: 'TEST_QUOTA_EXCEEDED', resetAt: '2026-03-06T00:00:00.000Z' });
     t.set(Date.parse('2026-03-06T00:00:01Z'));
     expect(await c.get('contact', 'contact-000001')).not.toBeNull();
@@ -305,11 +287,11 @@ describe('test connector: faults', () => {
       faults: { permanentErrorWhen: (data) => (typeof data.phone === 'string' && !/^\+\d+$/.test(data.phone) ? { field: 'phone', message: 'Phone must look like +1XXXXXXXXXX' } : null) },
     });
     const c = s.connector();
-    const error = await errorOf(c.create('contact', { email: 'a@example.com', phone: '555-1234' }));
+    const error = await connectorErrorOf(c.create('contact', { email: 'a@example.com', phone: '555-1234' }));
     expect(error).toMatchObject({ kind: 'permanent', field: 'phone', message: 'Phone must look like +1XXXXXXXXXX', code: 'TEST_VALIDATION' });
     expect(error.retryable).toBe(false);
     const ok = await c.create('contact', { email: 'a@example.com', phone: '+15551234567' });
-    const updateError = await errorOf(c.update('contact', ok.id, { phone: 'bad' }));
+    const updateError = await connectorErrorOf(c.update('contact', ok.id, { phone: 'bad' }));
     expect(updateError.field).toBe('phone');
     expect(s.records.count('contact')).toBe(1);
   });
@@ -318,7 +300,7 @@ describe('test connector: faults', () => {
     const s = system({ faults: { duplicateOnEmail: true } });
     s.records.insert('contact', { email: 'jane@example.com' });
     const c = s.connector();
-    const error = await errorOf(c.create('contact', { email: ' Jane@example.com' }));
+    const error = await connectorErrorOf(c.create('contact', { email: ' Jane@example.com' }));
     expect(error).toMatchObject({ kind: 'duplicate', field: 'email', code: 'TEST_DUPLICATE_EMAIL' });
     s.setFaults({ duplicateOnEmail: false });
     await c.create('contact', { email: 'jane@example.com' });
