@@ -50,6 +50,7 @@ export class SyncEngine {
   private readonly nextPollAt = new Map<string, number>();
   private polling = false;
   private stopped = false;
+  private renewalsUnavailable = false;
 
   constructor(deps: SyncEngineDeps) {
     this.ctx = new SyncContext(deps);
@@ -117,7 +118,13 @@ export class SyncEngine {
     this.timers.push(
       setInterval(() => {
         void this.sweep().catch((e: unknown) => this.ctx.log.warn('sweep failed', { error: String(e) }));
-        void renewDueWebhooks(this.ctx).catch((e: unknown) => this.ctx.log.warn('webhook renewals failed', { error: String(e) }));
+        if (!this.renewalsUnavailable) {
+          void renewDueWebhooks(this.ctx).catch((e: unknown) => {
+            // A data folder migrated before sync_webhook_registrations existed: say so once, not every tick.
+            if ((e as { code?: string }).code === '42P01') this.renewalsUnavailable = true;
+            this.ctx.log.warn('webhook renewals failed', { error: String(e) });
+          });
+        }
         void queueDepths(this.ctx.db, ALL_QUEUES)
           .then((d) => Object.entries(d).forEach(([queue, n]) => metrics.queueDepth.set({ queue }, n)))
           .catch(() => undefined);
