@@ -50,6 +50,16 @@ export interface ObjectSchema {
 const system = (name: string, label: string, type: FieldType, extra: Partial<FieldSchema> = {}): FieldSchema => ({ name, label, type, readOnly: true, ...extra });
 const text = (name: string, label: string, length: number, extra: Partial<FieldSchema> = {}): FieldSchema => ({ name, label, type: 'string', length, ...extra });
 
+/** A compound address (`MailingAddress`, read-only) and its component fields (`MailingStreet` … `MailingCountry`). */
+const addressFields = (prefix: string): FieldSchema[] => [
+  { name: `${prefix}Street`, label: `${prefix} Street`, type: 'textarea', length: 255 },
+  text(`${prefix}City`, `${prefix} City`, 40),
+  text(`${prefix}State`, `${prefix} State/Province`, 80),
+  text(`${prefix}PostalCode`, `${prefix} Zip/Postal Code`, 20),
+  text(`${prefix}Country`, `${prefix} Country`, 80),
+  system(`${prefix}Address`, `${prefix} Address`, 'address'),
+];
+
 const auditFields: FieldSchema[] = [
   system('IsDeleted', 'Deleted', 'boolean'),
   system('OwnerId', 'Owner ID', 'reference', { referenceTo: 'User', relationshipName: 'Owner' }),
@@ -72,12 +82,7 @@ export const ContactSchema: ObjectSchema = {
     text('FirstName', 'First Name', 40),
     text('LastName', 'Last Name', 80, { required: true }),
     system('Name', 'Full Name', 'string', { length: 121 }),
-    { name: 'MailingStreet', label: 'Mailing Street', type: 'textarea', length: 255 },
-    text('MailingCity', 'Mailing City', 40),
-    text('MailingState', 'Mailing State/Province', 80),
-    text('MailingPostalCode', 'Mailing Zip/Postal Code', 20),
-    text('MailingCountry', 'Mailing Country', 80),
-    system('MailingAddress', 'Mailing Address', 'address'),
+    ...addressFields('Mailing'),
     { name: 'Phone', label: 'Business Phone', type: 'phone', length: 40 },
     { name: 'MobilePhone', label: 'Mobile Phone', type: 'phone', length: 40 },
     { name: 'Email', label: 'Email', type: 'email', length: 80 },
@@ -106,18 +111,8 @@ export const AccountSchema: ObjectSchema = {
     { name: 'ParentId', label: 'Parent Account ID', type: 'reference', referenceTo: 'Account', relationshipName: 'Parent' },
     text('AccountNumber', 'Account Number', 40),
     text('Site', 'Account Site', 80),
-    { name: 'BillingStreet', label: 'Billing Street', type: 'textarea', length: 255 },
-    text('BillingCity', 'Billing City', 40),
-    text('BillingState', 'Billing State/Province', 80),
-    text('BillingPostalCode', 'Billing Zip/Postal Code', 20),
-    text('BillingCountry', 'Billing Country', 80),
-    system('BillingAddress', 'Billing Address', 'address'),
-    { name: 'ShippingStreet', label: 'Shipping Street', type: 'textarea', length: 255 },
-    text('ShippingCity', 'Shipping City', 40),
-    text('ShippingState', 'Shipping State/Province', 80),
-    text('ShippingPostalCode', 'Shipping Zip/Postal Code', 20),
-    text('ShippingCountry', 'Shipping Country', 80),
-    system('ShippingAddress', 'Shipping Address', 'address'),
+    ...addressFields('Billing'),
+    ...addressFields('Shipping'),
     { name: 'Phone', label: 'Account Phone', type: 'phone', length: 40 },
     { name: 'Website', label: 'Website', type: 'url', length: 255 },
     { name: 'Industry', label: 'Industry', type: 'picklist', picklist: ['Agriculture', 'Banking', 'Retail', 'Technology', 'Other'] },

@@ -3,7 +3,7 @@
  * (required fields, email format, lengths, restricted picklists, lookups, read-only fields) and an
  * optional duplicate rule on Contact email.
  */
-import { createRng, fakeCompanyName, fakePerson } from '../../simulator-kit/index.js';
+import { createRng, fakeCompanyName, fakePerson, type FakePerson } from '../../simulator-kit/index.js';
 import { ADDRESS_PREFIX, findField, SCHEMAS, type FieldSchema, type ObjectSchema } from './schema.js';
 import { makeId, to18 } from './ids.js';
 
@@ -321,6 +321,17 @@ const LEVELS = ['Primary', 'Secondary', 'Tertiary'] as const;
 const LANGUAGES = ['English', 'English;Spanish', 'German', 'French', 'Danish;English', 'Japanese'] as const;
 const INDUSTRIES = ['Agriculture', 'Banking', 'Retail', 'Technology', 'Other'] as const;
 
+/** The component fields of one compound address (`Billing` → BillingStreet … BillingCountry) from a fake person's address. */
+function addressOf(prefix: 'Billing' | 'Mailing', place: FakePerson): Record<string, string> {
+  return {
+    [`${prefix}Street`]: place.street,
+    [`${prefix}City`]: place.city,
+    [`${prefix}State`]: place.region,
+    [`${prefix}PostalCode`]: place.postalCode,
+    [`${prefix}Country`]: place.country,
+  };
+}
+
 /** Fills the store with deterministic Accounts and Contacts (same seed → same records). */
 export function generate(store: SalesforceStore, options: GenerateOptions): void {
   const rng = createRng(options.seed);
@@ -342,11 +353,7 @@ export function generate(store: SalesforceStore, options: GenerateOptions): void
         Type: rng.pick(['Customer - Direct', 'Customer - Channel', 'Prospect'] as const),
         Industry: rng.pick(INDUSTRIES),
         Phone: place.phone,
-        BillingStreet: place.street,
-        BillingCity: place.city,
-        BillingState: place.region,
-        BillingPostalCode: place.postalCode,
-        BillingCountry: place.country,
+        ...addressOf('Billing', place),
       },
       created,
     );
@@ -371,11 +378,7 @@ export function generate(store: SalesforceStore, options: GenerateOptions): void
         Level__c: levelRoll < 0.3 ? LEVELS[0] : levelRoll < 0.6 ? LEVELS[1] : levelRoll < 0.9 ? LEVELS[2] : null,
         Languages__c: rng.chance(0.7) ? rng.pick(LANGUAGES) : null,
         ContactTestCustomField__c: rng.chance(0.5) ? `CTF-${i}` : null,
-        MailingStreet: person.street,
-        MailingCity: person.city,
-        MailingState: person.region,
-        MailingPostalCode: person.postalCode,
-        MailingCountry: person.country,
+        ...addressOf('Mailing', person),
       },
       created,
     );
