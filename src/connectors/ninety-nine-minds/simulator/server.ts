@@ -82,9 +82,15 @@ function zodErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.code === 'unrecognized_keys' ? `Unknown field(s): ${i.keys.join(', ')}` : i.message }));
 }
 
-function page<T>(items: T[], no: number, size: number) {
+/** 99minds' success envelope. */
+function ok<T>(data: T): { code: 200; message: 'OK'; data: T } {
+  return { code: 200, message: 'OK', data };
+}
+
+/** One page of a list, under the list's key, with 99minds' paging fields. */
+function page<T>(key: string, items: T[], no: number, size: number) {
   const start = (no - 1) * size;
-  return { items: items.slice(start, start + size), page_no: no, page_size: size, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / size)) };
+  return { [key]: items.slice(start, start + size), page_no: no, page_size: size, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / size)) };
 }
 
 function secondsToUtcMidnight(now = Date.now()): number {
@@ -166,14 +172,13 @@ export async function startNinetyNineMindsSimulator(options: NinetyNineMindsSimu
     if (phone !== undefined) list = list.filter((c) => c.phone === phone);
     if (client_customer_id !== undefined) list = list.filter((c) => c.client_customer_id === client_customer_id);
     if (customer_number !== undefined) list = list.filter((c) => c.customer_number === customer_number);
-    const p = page(list, q.data.page_no, q.data.page_size);
-    return { code: 200, message: 'OK', data: { customers: p.items, page_no: p.page_no, page_size: p.page_size, total_count: p.total_count, total_pages: p.total_pages } };
+    return ok(page('customers', list, q.data.page_no, q.data.page_size));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/ipaas/customers/:id', async (request, reply) => {
     const customer = store.customers.get(request.params.id);
     if (!customer) return sendError(reply, 404, `Customer ${request.params.id} not found.`);
-    return { code: 200, message: 'OK', data: { customer } };
+    return ok({ customer });
   });
 
   app.post(PATHS.customers, async (request, reply) => {
@@ -205,13 +210,13 @@ export async function startNinetyNineMindsSimulator(options: NinetyNineMindsSimu
     const customerId = request.query.customer_id;
     if (!customerId) return validationErrors(reply, [{ field: 'customer_id', message: 'customer_id is required.' }]);
     if (!store.customers.has(customerId)) return sendError(reply, 404, `Customer ${customerId} not found.`);
-    return { code: 200, message: 'OK', data: { loyalty_card: store.loyaltyCardOf(customerId) ?? null } };
+    return ok({ loyalty_card: store.loyaltyCardOf(customerId) ?? null });
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/ipaas/loyaltycards/:id', async (request, reply) => {
     const card = store.cards.get(request.params.id);
     if (!card) return sendError(reply, 404, `Loyalty card ${request.params.id} not found.`);
-    return { code: 200, message: 'OK', data: { loyalty_card: card } };
+    return ok({ loyalty_card: card });
   });
 
   app.get(PATHS.transactions, async (request, reply) => {
@@ -222,14 +227,13 @@ export async function startNinetyNineMindsSimulator(options: NinetyNineMindsSimu
     let list = customer_id !== undefined ? store.transactionsOf(customer_id) : [...store.transactions.values()];
     if (card_id !== undefined) list = list.filter((t) => t.card_id === card_id);
     if (client_order_id !== undefined) list = list.filter((t) => t.client_order_id === client_order_id);
-    const p = page(list, q.data.page_no, q.data.page_size);
-    return { code: 200, message: 'OK', data: { points_transactions: p.items, page_no: p.page_no, page_size: p.page_size, total_count: p.total_count, total_pages: p.total_pages } };
+    return ok(page('points_transactions', list, q.data.page_no, q.data.page_size));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/ipaas/loyaltycards/transactions/:id', async (request, reply) => {
     const tx = store.transactions.get(request.params.id);
     if (!tx) return sendError(reply, 404, `Transaction ${request.params.id} not found.`);
-    return { code: 200, message: 'OK', data: { points_transaction: tx } };
+    return ok({ points_transaction: tx });
   });
 
   // Webhook targets for out-of-process users (`junction simulate`); 99minds itself configures them in its dashboard.
