@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The test command: every suite on embedded PGlite, then the integration suites again on the
-// PostgreSQL server (a fresh database per test file). Without a PostgreSQL server the second pass
+// The test command: every suite on embedded PGlite, then the integration suites again (and the
+// multi-process ones in test/postgres) on the PostgreSQL server, a fresh database per test file. Without a server that pass
 // is skipped and says so; JUNCTION_REQUIRE_POSTGRES=1 (set by .ci/run) turns that into a failure.
 // Last, the browser suite (test/browser) drives the web console in Debian's Chromium; without
 // /usr/bin/chromium it is skipped and says so; JUNCTION_REQUIRE_BROWSER=1 (set by .ci/run) fails instead.
@@ -36,10 +36,10 @@ async function postgresReachable() {
 const chromium = '/usr/bin/chromium';
 
 const results = [];
-results.push(['PGlite (embedded): unit, integration, embedded and end-to-end suites', vitest('Suite on PGlite (embedded storage)', { JUNCTION_TEST_BACKEND: 'pglite' }, ['--exclude', 'test/browser/**'])]);
+results.push(['PGlite (embedded): unit, integration, embedded and end-to-end suites', vitest('Suite on PGlite (embedded storage)', { JUNCTION_TEST_BACKEND: 'pglite' }, ['--exclude', 'test/browser/**', '--exclude', 'test/postgres/**'])]);
 
 if (await postgresReachable()) {
-  results.push([`PostgreSQL (${postgresUrl.replace(/:[^:@/]*@/, ':***@')}): integration suites`, vitest('Integration suites on PostgreSQL', { JUNCTION_TEST_BACKEND: 'postgres', JUNCTION_TEST_POSTGRES_URL: postgresUrl }, ['test/integration'])]);
+  results.push([`PostgreSQL (${postgresUrl.replace(/:[^:@/]*@/, ':***@')}): integration and multi-process suites`, vitest('Integration and multi-process suites on PostgreSQL', { JUNCTION_TEST_BACKEND: 'postgres', JUNCTION_TEST_POSTGRES_URL: postgresUrl }, ['test/integration', 'test/postgres'])]);
 } else if (process.env.JUNCTION_REQUIRE_POSTGRES === '1') {
   results.push([`PostgreSQL: no server at ${postgresUrl}, but JUNCTION_REQUIRE_POSTGRES=1`, false]);
 } else {
