@@ -157,10 +157,7 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Sample record:');
   });
 
-  it('shows an error transfer naming record and field, and replays it after the data is fixed', async (ctx) => {
-    const probe = await api.app.inject({ method: 'GET', url: '/api/v1/transfers?limit=1', headers: { authorization: `Bearer ${api.keys.acme}` } });
-    if (probe.statusCode === 404) ctx.skip();
-
+  it('shows an error transfer naming record and field, and replays it after the data is fixed', async () => {
     const rec = sys.records.insert('contact', { firstName: 'Nomail', lastName: 'Person' });
     await call('POST', '/api/v1/sync/manual', { subscriptionId, direction: 'TO_HUB', entity: 'contact', externalIds: [rec.id] });
     await eventually(async () => ((await call('GET', `/api/v1/transfers?status=error&externalId=${rec.id}`)).items as unknown[]).length > 0, 'an error transfer');
