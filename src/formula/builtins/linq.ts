@@ -53,6 +53,20 @@ function numbers(c: C, pos: number, name: string, list: unknown[], f: unknown): 
 
 const L = (impl: (c: C, pos: number, list: unknown[], a: unknown, b: unknown) => unknown): MethodImpl => impl as MethodImpl;
 
+/** OrderBy / OrderByDescending: a stable sort on the lambda's key. */
+function orderBy(name: string, descending: boolean): MethodTable[string] {
+  return {
+    min: 1, max: 1, returns: 'list',
+    impls: {
+      list: L((c, pos, list, f) => {
+        const fn = lam(name, f, pos);
+        const keyed = list.map((x) => ({ x, k: apply(c, fn, x) }));
+        return keyed.sort((a, b) => (descending ? compareKeys(pos, b.k, a.k) : compareKeys(pos, a.k, b.k))).map((e) => e.x);
+      }),
+    },
+  };
+}
+
 export const LIST_METHODS: MethodTable = {
   Any: { min: 0, max: 1, returns: 'bool', impls: { list: L((c, pos, list, f) => {
         if (f === undefined) return list.length > 0;
@@ -170,24 +184,8 @@ export const LIST_METHODS: MethodTable = {
   },
   ToList: { min: 0, max: 0, returns: 'list', impls: { list: L((_c, _p, list) => list.slice()) } },
   ToArray: { min: 0, max: 0, returns: 'list', impls: { list: L((_c, _p, list) => list.slice()) } },
-  OrderBy: {
-    min: 1, max: 1, returns: 'list',
-    impls: {
-      list: L((c, pos, list, f) => {
-        const fn = lam('OrderBy', f, pos);
-        return list.map((x) => ({ x, k: apply(c, fn, x) })).sort((a, b) => compareKeys(pos, a.k, b.k)).map((e) => e.x);
-      }),
-    },
-  },
-  OrderByDescending: {
-    min: 1, max: 1, returns: 'list',
-    impls: {
-      list: L((c, pos, list, f) => {
-        const fn = lam('OrderByDescending', f, pos);
-        return list.map((x) => ({ x, k: apply(c, fn, x) })).sort((a, b) => compareKeys(pos, b.k, a.k)).map((e) => e.x);
-      }),
-    },
-  },
+  OrderBy: orderBy('OrderBy', false),
+  OrderByDescending: orderBy('OrderByDescending', true),
   Distinct: {
     min: 0, max: 0, returns: 'list',
     impls: {

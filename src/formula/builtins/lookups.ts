@@ -30,27 +30,20 @@ async function guard(name: string, pos: number, p: Promise<string | null>): Prom
   }
 }
 
-function hubId(name: string): BuiltinDef {
-  return def((c: C, pos: number, externalId: unknown, table: unknown, systemId: unknown) => {
+/** A link lookup (id, table, system id): null for a missing or empty id, a missing table or system id. */
+function linkLookup(name: string, lookup: (sv: FormulaServices, id: string, table: string, systemId: string) => Promise<string | null>): BuiltinDef {
+  return def((c: C, pos: number, idArg: unknown, table: unknown, systemId: unknown) => {
     const sv = services(c, name, pos);
-    const id = text(externalId);
+    const id = text(idArg);
     const tbl = text(table);
     const sys = text(systemId);
     if (id === null || id === '' || tbl === null || sys === null) return Promise.resolve(null);
-    return guard(name, pos, sv.getHubId(id, tbl, sys));
+    return guard(name, pos, lookup(sv, id, tbl, sys));
   }, 3, 3, { async: true, returns: 'string' });
 }
 
-function externalId(name: string): BuiltinDef {
-  return def((c: C, pos: number, hub: unknown, table: unknown, systemId: unknown) => {
-    const sv = services(c, name, pos);
-    const id = text(hub);
-    const tbl = text(table);
-    const sys = text(systemId);
-    if (id === null || id === '' || tbl === null || sys === null) return Promise.resolve(null);
-    return guard(name, pos, sv.getExternalId(id, tbl, sys));
-  }, 3, 3, { async: true, returns: 'string' });
-}
+const hubId = (name: string): BuiltinDef => linkLookup(name, (sv, id, table, systemId) => sv.getHubId(id, table, systemId));
+const externalId = (name: string): BuiltinDef => linkLookup(name, (sv, id, table, systemId) => sv.getExternalId(id, table, systemId));
 
 export const LOOKUP_FUNCTIONS: Record<string, BuiltinDef> = {
   GetSpaceportIdAsync: hubId('GetSpaceportIdAsync'),

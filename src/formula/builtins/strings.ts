@@ -180,6 +180,23 @@ function splitMany(t: string, seps: string[]): string[] {
   return out;
 }
 
+/** A method looking for its argument in the string, case-insensitively when the comparison mode says so. */
+function search<T>(name: string, find: (t: string, n: string) => T): (c: C, pos: number, t: string, v: unknown, mode: unknown) => T {
+  return (_c, pos, t, v, mode) => {
+    const n = needle(name, v, pos);
+    return ignoreCase(mode) ? find(t.toLowerCase(), n.toLowerCase()) : find(t, n);
+  };
+}
+
+/** PadLeft / PadRight: a non-negative total width and an optional padding char (space when absent or empty). */
+function pad(name: string, fill: (t: string, width: number, ch: string) => string): (c: C, pos: number, t: string, w: unknown, ch: unknown) => string {
+  return (_c, pos, t, w, ch) => {
+    const width = argInt(name, 'totalWidth', w, pos);
+    if (width < 0) outOfRange('totalWidth is negative.', pos);
+    return fill(t, width, ch === undefined ? ' ' : argString(name, 'paddingChar', ch, pos) || ' ');
+  };
+}
+
 export const STRING_METHODS: MethodTable = {
   Trim: { min: 0, max: 1, returns: 'string', impls: { string: (_c: C, pos: number, t: string, chars: unknown) => trimChars(t, chars, true, true, pos) } },
   TrimStart: { min: 0, max: 1, returns: 'string', impls: { string: (_c: C, pos: number, t: string, chars: unknown) => trimChars(t, chars, true, false, pos) } },
@@ -201,24 +218,8 @@ export const STRING_METHODS: MethodTable = {
       },
     },
   },
-  StartsWith: {
-    min: 1, max: 2, returns: 'bool',
-    impls: {
-      string: (_c: C, pos: number, t: string, v: unknown, mode: unknown) => {
-        const n = needle('StartsWith', v, pos);
-        return ignoreCase(mode) ? t.toLowerCase().startsWith(n.toLowerCase()) : t.startsWith(n);
-      },
-    },
-  },
-  EndsWith: {
-    min: 1, max: 2, returns: 'bool',
-    impls: {
-      string: (_c: C, pos: number, t: string, v: unknown, mode: unknown) => {
-        const n = needle('EndsWith', v, pos);
-        return ignoreCase(mode) ? t.toLowerCase().endsWith(n.toLowerCase()) : t.endsWith(n);
-      },
-    },
-  },
+  StartsWith: { min: 1, max: 2, returns: 'bool', impls: { string: search('StartsWith', (t, n) => t.startsWith(n)) } },
+  EndsWith: { min: 1, max: 2, returns: 'bool', impls: { string: search('EndsWith', (t, n) => t.endsWith(n)) } },
   Replace: {
     min: 2, max: 2, returns: 'string',
     impls: {
@@ -231,35 +232,9 @@ export const STRING_METHODS: MethodTable = {
     },
   },
   Split: { min: 0, max: 3, impls: { string: split }, returns: 'list' },
-  LastIndexOf: {
-    min: 1, max: 2, returns: 'int',
-    impls: {
-      string: (_c: C, pos: number, t: string, v: unknown, mode: unknown) => {
-        const n = needle('LastIndexOf', v, pos);
-        return ignoreCase(mode) ? t.toLowerCase().lastIndexOf(n.toLowerCase()) : t.lastIndexOf(n);
-      },
-    },
-  },
-  PadLeft: {
-    min: 1, max: 2, returns: 'string',
-    impls: {
-      string: (_c: C, pos: number, t: string, w: unknown, ch: unknown) => {
-        const width = argInt('PadLeft', 'totalWidth', w, pos);
-        if (width < 0) outOfRange('totalWidth is negative.', pos);
-        return t.padStart(width, ch === undefined ? ' ' : argString('PadLeft', 'paddingChar', ch, pos) || ' ');
-      },
-    },
-  },
-  PadRight: {
-    min: 1, max: 2, returns: 'string',
-    impls: {
-      string: (_c: C, pos: number, t: string, w: unknown, ch: unknown) => {
-        const width = argInt('PadRight', 'totalWidth', w, pos);
-        if (width < 0) outOfRange('totalWidth is negative.', pos);
-        return t.padEnd(width, ch === undefined ? ' ' : argString('PadRight', 'paddingChar', ch, pos) || ' ');
-      },
-    },
-  },
+  LastIndexOf: { min: 1, max: 2, returns: 'int', impls: { string: search('LastIndexOf', (t, n) => t.lastIndexOf(n)) } },
+  PadLeft: { min: 1, max: 2, returns: 'string', impls: { string: pad('PadLeft', (t, width, ch) => t.padStart(width, ch)) } },
+  PadRight: { min: 1, max: 2, returns: 'string', impls: { string: pad('PadRight', (t, width, ch) => t.padEnd(width, ch)) } },
   Insert: {
     min: 2, max: 2, returns: 'string',
     impls: {
@@ -288,10 +263,7 @@ export const STRING_METHODS: MethodTable = {
 
 /** String parts of members shared with other receiver types (Contains, IndexOf, Equals). */
 export const STRING_SHARED = {
-  Contains: (_c: C, pos: number, t: string, v: unknown, mode: unknown): boolean => {
-    const n = needle('Contains', v, pos);
-    return ignoreCase(mode) ? t.toLowerCase().includes(n.toLowerCase()) : t.includes(n);
-  },
+  Contains: search('Contains', (t, n): boolean => t.includes(n)),
   IndexOf: (_c: C, pos: number, t: string, v: unknown, start: unknown): number => {
     const n = needle('IndexOf', v, pos);
     if (ignoreCase(start)) return t.toLowerCase().indexOf(n.toLowerCase());
