@@ -57,7 +57,7 @@ export async function startE2E(): Promise<E2E> {
   const key = (await createApiKey(t.db, tenant.id)).key;
   const engine = createSyncEngine({ db: t.db, queue, vault, connectors: e2eConnectors, options: { baseDelayMs: 20, pollOverlapMs: 2_000, maxAttempts: 2 } });
   await engine.startWorkers({ concurrency: 2, batchSize: 20, pollingIntervalSeconds: 0.5 });
-  const app = await buildServer({ db: t.db, vault, connectors: e2eConnectors });
+  const app = await buildServer({ db: t.db, vault, connectors: e2eConnectors, sync: engine });
   const servers: Server[] = [];
 
   const call: E2E['call'] = async (method, url, body) => {

@@ -165,4 +165,22 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
       return { ok: checks.every((c) => c.ok), checks };
     },
   );
+
+  app.post(
+    '/subscriptions/:id/webhooks',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "Register Junction's webhook endpoint at the system for every entity with a TO_HUB collection (renewed by the scheduler before expiry)",
+        params: SubParams,
+        body: z.object({ publicBaseUrl: z.string().url().describe('The address the system can reach Junction at, e.g. https://junction.example.com') }).strict(),
+        response: { 201: z.object({ items: z.array(z.object({ entity: z.string(), id: z.string(), expiresAt: z.string().optional() })) }) },
+      },
+    },
+    async (request, reply) => {
+      await ownSubscription(request.tenantId, request.params.id);
+      const items = await (await engine()).subscribeWebhooks(request.tenantId, request.params.id, request.body.publicBaseUrl);
+      return reply.code(201).send({ items });
+    },
+  );
 };
