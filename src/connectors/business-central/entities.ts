@@ -157,6 +157,24 @@ export function customerFromCard(row: BcRow): ExternalRecord {
   return { id: no, data, etag };
 }
 
+/** Mapping field names of the address customers and contacts share → API v2.0 properties. */
+const ADDRESS_API_FIELDS: Record<string, string> = {
+  Address: 'addressLine1',
+  Address2: 'addressLine2',
+  City: 'city',
+  County: 'state',
+  CountryRegionCode: 'country',
+  PostCode: 'postalCode',
+  PhoneNo: 'phoneNumber',
+};
+
+/** The address fields of an API v2.0 customer or contact row, under their mapping names. */
+function addressFromApi(fields: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, api] of Object.entries(ADDRESS_API_FIELDS)) out[name] = str(fields[api]);
+  return out;
+}
+
 /** The customer record the sync engine sees, from an API v2.0 `customers` row. */
 export function customerFromApi(row: BcRow): ExternalRecord {
   const { fields, etag } = splitRow(row);
@@ -167,13 +185,7 @@ export function customerFromApi(row: BcRow): ExternalRecord {
     No: str(fields.number),
     Name: str(fields.displayName),
     Type: str(fields.type),
-    Address: str(fields.addressLine1),
-    Address2: str(fields.addressLine2),
-    City: str(fields.city),
-    County: str(fields.state),
-    CountryRegionCode: str(fields.country),
-    PostCode: str(fields.postalCode),
-    PhoneNo: str(fields.phoneNumber),
+    ...addressFromApi(fields),
     EMail: email,
     EmailAddress: email,
     HomePage: str(fields.website),
@@ -209,13 +221,7 @@ export const CONTACT_API_FIELDS: Record<string, string> = {
   CompanyName_Contact: 'companyName',
   CompanyID_Contact: 'companyNumber',
   JobTitle: 'jobTitle',
-  Address: 'addressLine1',
-  Address2: 'addressLine2',
-  City: 'city',
-  County: 'state',
-  CountryRegionCode: 'country',
-  PostCode: 'postalCode',
-  PhoneNo: 'phoneNumber',
+  ...ADDRESS_API_FIELDS,
   MobilePhoneNo: 'mobilePhoneNumber',
   HomePage: 'website',
   RecordType: 'recordType',
@@ -276,13 +282,7 @@ export function contactFromApi(row: BcRow): ExternalRecord {
     'Customer Type': str(fields.customerType),
     AdditionalProperties: additional,
     JobTitle: str(fields.jobTitle),
-    Address: str(fields.addressLine1),
-    Address2: str(fields.addressLine2),
-    City: str(fields.city),
-    County: str(fields.state),
-    CountryRegionCode: str(fields.country),
-    PostCode: str(fields.postalCode),
-    PhoneNo: str(fields.phoneNumber),
+    ...addressFromApi(fields),
     MobilePhoneNo: str(fields.mobilePhoneNumber),
     HomePage: str(fields.website),
     LastModifiedDateTime: str(fields.lastModifiedDateTime),
