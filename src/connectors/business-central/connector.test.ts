@@ -8,9 +8,9 @@ import { startBusinessCentralSimulator, type RunningBusinessCentralSimulator } f
 import { needsRenewal } from './webhooks.js';
 import { connectorErrorOf, testContext } from '../testing.js';
 
-function context(settings: Record<string, string | number | boolean>, overrides: Record<string, unknown> = {}): ConnectorContext {
+function context(settings: Record<string, string | number | boolean>, overrides: Record<string, unknown> = {}, warnings?: string[]): ConnectorContext {
   const { clientSecret, ...rest } = { ...settings, ...overrides };
-  return testContext(rest, { subscriptionId: 'sub-bc-test', secrets: { clientSecret: String(clientSecret) } });
+  return testContext(rest, { subscriptionId: 'sub-bc-test', secrets: { clientSecret: String(clientSecret) }, warnings });
 }
 
 function connect(sim: RunningBusinessCentralSimulator, overrides: Record<string, unknown> = {}): BusinessCentralConnector {
@@ -343,8 +343,7 @@ describe('degraded and bulk paths', () => {
     const sim = await startBusinessCentralSimulator({ records: 8, unpublished: ['CustomerCard'] });
     try {
       const warnings: string[] = [];
-      const ctx = context(sim.subscriptionSettings);
-      const connector = businessCentral.create({ ...ctx, log: { info: () => undefined, warn: (m) => void warnings.push(m) } });
+      const connector = businessCentral.create(context(sim.subscriptionSettings, {}, warnings));
       const page = await connector.list('customer', {});
       expect(page.records).toHaveLength(8);
       expect(page.records[0]?.data.PaymentTermsCode).toBeUndefined();

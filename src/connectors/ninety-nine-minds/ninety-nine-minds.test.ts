@@ -93,7 +93,7 @@ describe('99minds connector against the simulator', () => {
     expect(bad[1]).toMatchObject({ name: 'customers', ok: false });
     expect(bad[1]?.message).toContain('API Secret Key');
     const invalid = await ninetyNineMinds
-      .create({ subscriptionId: 's', settings: { apiUrl: sim.baseUrl }, secrets: {}, gate: (r) => r(), log: { info: () => undefined, warn: () => undefined } })
+      .create(testContext({ apiUrl: sim.baseUrl }, { subscriptionId: 's' }))
       .testConnection();
     expect(invalid).toEqual([{ name: 'settings', ok: false, message: expect.stringContaining('apiKey') }]);
   });
@@ -238,13 +238,7 @@ describe('99minds connector against the simulator', () => {
     const quota = await connectorErrorOf(c.list('customer', {}));
     expect(quota).toMatchObject({ kind: 'quota', code: 'NINETYNINE_DAILY_LIMIT' });
     expect(Date.parse(quota.resetAt ?? '')).toBeGreaterThan(Date.now());
-    const offline = ninetyNineMinds.create({
-      subscriptionId: 's',
-      settings: { apiUrl: 'http://127.0.0.1:9', storeReferenceId: 's' },
-      secrets: { apiKey: 'k' },
-      gate: (r) => r(),
-      log: { info: () => undefined, warn: () => undefined },
-    });
+    const offline = ninetyNineMinds.create(testContext({ apiUrl: 'http://127.0.0.1:9', storeReferenceId: 's' }, { subscriptionId: 's', secrets: { apiKey: 'k' } }));
     expect(await connectorErrorOf(offline.list('customer', {}))).toMatchObject({ kind: 'transient', code: 'NINETYNINE_NETWORK' });
   });
 
