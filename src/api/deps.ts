@@ -8,8 +8,8 @@ export interface AppDeps {
   db: Db;
   vault: Vault;
   connectors: ConnectorLookup;
-  /** The process's sync engine; when absent the sync routes start one on the API's database. */
-  sync?: SyncEngine;
+  /** The process's sync engine (workers may run elsewhere: `junction worker`). */
+  sync: SyncEngine;
 }
 
 declare module 'fastify' {

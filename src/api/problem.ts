@@ -111,7 +111,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return sendProblem(reply, { status: 400, code: 'MALFORMED_JSON', detail: `The body is not valid JSON: ${error.message}`, field: 'body', instance });
   }
   if (isCoded(error) && !error.code.startsWith('FST_')) {
-    const status = statusForCode(error.code);
+    // Domain errors may carry their own HTTP status (sync errors do); otherwise the table decides.
+    const own = (error as { status?: unknown }).status;
+    const status = typeof own === 'number' && own >= 400 && own < 600 ? own : statusForCode(error.code);
     if (status < 500) {
       const field = error.details?.field ?? error.field;
       return sendProblem(reply, {

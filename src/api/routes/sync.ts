@@ -1,54 +1,7 @@
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { startQueue } from '../../store/index.js';
 import { getSubscription } from '../../subscriptions/index.js';
-import { createSyncEngine, SyncError, type SyncEngine } from '../../sync/index.js';
-import type { AppDeps } from '../deps.js';
-import { sendProblem } from '../problem.js';
-
-/**
- * The sync engine the routes use: `deps.sync` when the host passes one (serve / worker share it), else
- * one created on first use on the API's own database (queue without maintenance), stopped on close.
- */
-type DepsWithSync = AppDeps & { sync?: SyncEngine };
-const engines = new WeakMap<object, Promise<SyncEngine>>();
-const hooked = new WeakSet<object>();
-
-export function useSyncEngine(app: FastifyInstance): () => Promise<SyncEngine> {
-  const deps = app.deps as DepsWithSync;
-  if (!hooked.has(deps)) {
-    hooked.add(deps);
-    app.addHook('onClose', async () => {
-      const pending = engines.get(deps);
-      engines.delete(deps);
-      if (!pending) return;
-      const engine = await pending.catch(() => null);
-      if (!engine) return;
-      await engine.stop();
-      await engine.ctx.queue.stop({ graceful: false, wait: true, close: false }).catch(() => undefined);
-    });
-  }
-  // SyncError carries its own status (401 for webhooks, 422 for a missing collection…).
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof SyncError) {
-      return sendProblem(reply, { status: error.status, code: error.code, detail: error.message, ...(error.details.field ? { field: error.details.field } : {}), instance: request.url.split('?')[0] });
-    }
-    throw error;
-  });
-  return () => {
-    if (deps.sync) return Promise.resolve(deps.sync);
-    let engine = engines.get(deps);
-    if (!engine) {
-      engine = (async () => {
-        const queue = await startQueue(deps.db, { supervise: false });
-        return createSyncEngine({ db: deps.db, queue, vault: deps.vault, connectors: deps.connectors });
-      })();
-      engines.set(deps, engine);
-    }
-    return engine;
-  };
-}
+import { SyncError } from '../../sync/index.js';
 
 const Direction = z.enum(['TO_HUB', 'FROM_HUB']);
 const SubParams = z.object({ id: z.string().uuid() }).strict();
@@ -72,7 +25,6 @@ const RunView = z.object({
 
 /** Manual sync, initializations and "test connection". */
 export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
-  const engine = useSyncEngine(app);
   const ownSubscription = (tenantId: string, id: string) => getSubscription(app.deps.db, app.deps, tenantId, id);
 
   app.post(
@@ -98,7 +50,7 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const b = request.body;
-      const result = await (await engine()).enqueueManual({
+      const result = await app.deps.sync.enqueueManual({
         tenantId: request.tenantId,
         subscriptionId: b.subscriptionId,
         direction: b.direction,
@@ -124,7 +76,7 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const run = await (await engine()).startInitialization({ tenantId: request.tenantId, subscriptionId: request.params.id, entity: request.body.entity, ...(request.body.collectionId ? { collectionId: request.body.collectionId } : {}) });
+      const run = await app.deps.sync.startInitialization({ tenantId: request.tenantId, subscriptionId: request.params.id, entity: request.body.entity, ...(request.body.collectionId ? { collectionId: request.body.collectionId } : {}) });
       return reply.code(202).send(run);
     },
   );
@@ -133,7 +85,7 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
     '/subscriptions/:id/initializations/:runId',
     { schema: { tags: ['sync'], summary: 'Progress of an initialization (done, total, rate, ETA)', params: RunParams, response: { 200: RunView } } },
     async (request) => {
-      const run = await (await engine()).getInitialization(request.tenantId, request.params.runId);
+      const run = await app.deps.sync.getInitialization(request.tenantId, request.params.runId);
       if (run.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
       return run;
     },
@@ -143,9 +95,9 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
     '/subscriptions/:id/initializations/:runId',
     { schema: { tags: ['sync'], summary: 'Cancel an initialization', params: RunParams, response: { 200: RunView } } },
     async (request) => {
-      const current = await (await engine()).getInitialization(request.tenantId, request.params.runId);
+      const current = await app.deps.sync.getInitialization(request.tenantId, request.params.runId);
       if (current.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
-      return (await engine()).cancelInitialization(request.tenantId, request.params.runId);
+      return app.deps.sync.cancelInitialization(request.tenantId, request.params.runId);
     },
   );
 
@@ -161,7 +113,7 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       await ownSubscription(request.tenantId, request.params.id);
-      const checks = await (await engine()).testConnection(request.params.id);
+      const checks = await app.deps.sync.testConnection(request.params.id);
       return { ok: checks.every((c) => c.ok), checks };
     },
   );
@@ -179,7 +131,7 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await ownSubscription(request.tenantId, request.params.id);
-      const items = await (await engine()).subscribeWebhooks(request.tenantId, request.params.id, request.body.publicBaseUrl);
+      const items = await app.deps.sync.subscribeWebhooks(request.tenantId, request.params.id, request.body.publicBaseUrl);
       return reply.code(201).send({ items });
     },
   );

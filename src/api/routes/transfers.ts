@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TransferRow } from '../../sync/index.js';
 import { Page, PagingQuery } from './common.js';
-import { useSyncEngine } from './sync.js';
 
 const Status = z.enum(['pending', 'success', 'filtered', 'error', 'retrying', 'skipped']);
 const TransferView = z.object({
@@ -54,7 +53,6 @@ const Filter = z
 
 /** Transfer log and error log (status=error), one transfer, and replay. */
 export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
-  const engine = useSyncEngine(app);
 
   app.get(
     '/transfers',
@@ -68,7 +66,7 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      const page = await (await engine()).listTransfers(request.tenantId, filter, { limit, ...(cursor ? { cursor } : {}) });
+      const page = await app.deps.sync.listTransfers(request.tenantId, filter, { limit, ...(cursor ? { cursor } : {}) });
       return { items: page.items.map(view), nextCursor: page.nextCursor };
     },
   );
@@ -76,7 +74,7 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/transfers/:id',
     { schema: { tags: ['transfers'], summary: 'One transfer', params: z.object({ id: z.string().uuid() }).strict(), response: { 200: TransferView } } },
-    async (request) => view(await (await engine()).getTransfer(request.tenantId, request.params.id)),
+    async (request) => view(await app.deps.sync.getTransfer(request.tenantId, request.params.id)),
   );
 
   app.post(
@@ -99,7 +97,7 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const b = request.body;
-      const result = await (await engine()).replay({ tenantId: request.tenantId, ...(b.ids ? { ids: b.ids } : {}), ...(b.filter ? { filter: b.filter } : {}), ...(b.editedPayload ? { editedPayload: b.editedPayload } : {}) });
+      const result = await app.deps.sync.replay({ tenantId: request.tenantId, ...(b.ids ? { ids: b.ids } : {}), ...(b.filter ? { filter: b.filter } : {}), ...(b.editedPayload ? { editedPayload: b.editedPayload } : {}) });
       return reply.code(202).send(result);
     },
   );

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { useSyncEngine } from './sync.js';
 
 /**
  * Inbound webhooks: `POST /api/v1/webhooks/:subscriptionId`, outside API-key auth. The engine
@@ -9,7 +8,6 @@ import { useSyncEngine } from './sync.js';
  * handshake (Business Central `validationToken`) answers 200 text/plain.
  */
 export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
-  const engine = useSyncEngine(app);
   // Handshakes arrive with an empty body; notifications as JSON.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -35,7 +33,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const answer = await (await engine()).receiveWebhook(request.params.subscriptionId, {
+      const answer = await app.deps.sync.receiveWebhook(request.params.subscriptionId, {
         headers: request.headers as Record<string, string | undefined>,
         query: (request.query ?? {}) as Record<string, string | undefined>,
         body: request.body,
