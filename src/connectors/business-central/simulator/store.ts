@@ -90,6 +90,9 @@ const EMAIL = /^[^@\s"<>]+@[^@\s"<>]+\.[^@\s"<>]+$/;
 
 type Collection = 'customers' | 'contacts';
 
+/** The address fields customers and contacts share (same names, same API v2.0 properties). */
+type PostalAddress = Pick<SimCustomer & SimContact, 'address' | 'address2' | 'city' | 'county' | 'countryCode' | 'postCode' | 'phone'>;
+
 interface StoredRecord extends Versioned {
   id: string;
   no: string;
@@ -468,13 +471,7 @@ export class BcStore {
       number: c.no,
       displayName: c.name,
       type: c.type,
-      addressLine1: c.address,
-      addressLine2: c.address2,
-      city: c.city,
-      state: c.county,
-      country: c.countryCode,
-      postalCode: c.postCode,
-      phoneNumber: c.phone,
+      ...addressApi(c),
       email: c.email,
       website: c.website,
       salespersonCode: c.salespersonCode,
@@ -536,13 +533,7 @@ export class BcStore {
       companyNumber: c.type === 'Company' ? c.no : c.companyNo,
       companyName: c.companyName,
       contactBusinessRelation: c.recordType === 'Customer' ? 'Customer' : 'None',
-      addressLine1: c.address,
-      addressLine2: c.address2,
-      city: c.city,
-      state: c.county,
-      country: c.countryCode,
-      postalCode: c.postCode,
-      phoneNumber: c.phone,
+      ...addressApi(c),
       mobilePhoneNumber: c.mobile,
       email: c.email,
       website: c.website,
@@ -567,6 +558,19 @@ export class BcStore {
     });
     return rows;
   }
+}
+
+/** The API v2.0 rendering of the address properties customers and contacts share. */
+function addressApi(c: PostalAddress): Row {
+  return {
+    addressLine1: c.address,
+    addressLine2: c.address2,
+    city: c.city,
+    state: c.county,
+    country: c.countryCode,
+    postalCode: c.postCode,
+    phoneNumber: c.phone,
+  };
 }
 
 function findByIdOrNo<T extends StoredRecord>(map: Map<string, T>, idOrNo: string): T | undefined {
@@ -596,11 +600,8 @@ export function notFound(table: string, key: string): ODataError {
 
 type Translation<T> = Record<string, { to: keyof T; readOnly?: boolean }>;
 
-export const CUSTOMER_API: Translation<SimCustomer> = {
-  id: { to: 'id', readOnly: true },
-  number: { to: 'no' },
-  displayName: { to: 'name' },
-  type: { to: 'type' },
+/** The API v2.0 address properties customers and contacts share. */
+const ADDRESS_API: Translation<PostalAddress> = {
   addressLine1: { to: 'address' },
   addressLine2: { to: 'address2' },
   city: { to: 'city' },
@@ -608,6 +609,14 @@ export const CUSTOMER_API: Translation<SimCustomer> = {
   country: { to: 'countryCode' },
   postalCode: { to: 'postCode' },
   phoneNumber: { to: 'phone' },
+};
+
+export const CUSTOMER_API: Translation<SimCustomer> = {
+  id: { to: 'id', readOnly: true },
+  number: { to: 'no' },
+  displayName: { to: 'name' },
+  type: { to: 'type' },
+  ...ADDRESS_API,
   email: { to: 'email' },
   website: { to: 'website' },
   salespersonCode: { to: 'salespersonCode' },
@@ -654,13 +663,7 @@ export const CONTACT_API: Translation<SimContact> = {
   jobTitle: { to: 'jobTitle' },
   companyNumber: { to: 'companyNo' },
   companyName: { to: 'companyName', readOnly: true },
-  addressLine1: { to: 'address' },
-  addressLine2: { to: 'address2' },
-  city: { to: 'city' },
-  state: { to: 'county' },
-  country: { to: 'countryCode' },
-  postalCode: { to: 'postCode' },
-  phoneNumber: { to: 'phone' },
+  ...ADDRESS_API,
   mobilePhoneNumber: { to: 'mobile' },
   email: { to: 'email' },
   website: { to: 'website' },
