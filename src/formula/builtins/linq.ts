@@ -53,6 +53,21 @@ function numbers(c: C, pos: number, name: string, list: unknown[], f: unknown): 
 
 const L = (impl: (c: C, pos: number, list: unknown[], a: unknown, b: unknown) => unknown): MethodImpl => impl as MethodImpl;
 
+/** Min / Max: the first value (of the lambda, when given) no other beats; nulls are skipped, all null → null. */
+function extreme(name: string, beats: (order: number) => boolean): MethodTable[string] {
+  return {
+    min: 0, max: 1,
+    impls: {
+      list: L((c, pos, list, f) => {
+        const fn = f === undefined ? undefined : lam(name, f, pos);
+        const vals = list.map((x) => (fn === undefined ? x : apply(c, fn, x))).filter((v) => v !== null && v !== undefined);
+        if (vals.length === 0) return list.length === 0 ? noElements(pos) : null;
+        return vals.reduce((a, b) => (beats(compareKeys(pos, b, a)) ? b : a));
+      }),
+    },
+  };
+}
+
 /** OrderBy / OrderByDescending: a stable sort on the lambda's key. */
 function orderBy(name: string, descending: boolean): MethodTable[string] {
   return {
@@ -160,28 +175,8 @@ export const LIST_METHODS: MethodTable = {
       }),
     },
   },
-  Min: {
-    min: 0, max: 1,
-    impls: {
-      list: L((c, pos, list, f) => {
-        const fn = f === undefined ? undefined : lam('Min', f, pos);
-        const vals = list.map((x) => (fn === undefined ? x : apply(c, fn, x))).filter((v) => v !== null && v !== undefined);
-        if (vals.length === 0) return list.length === 0 ? noElements(pos) : null;
-        return vals.reduce((a, b) => (compareKeys(pos, b, a) < 0 ? b : a));
-      }),
-    },
-  },
-  Max: {
-    min: 0, max: 1,
-    impls: {
-      list: L((c, pos, list, f) => {
-        const fn = f === undefined ? undefined : lam('Max', f, pos);
-        const vals = list.map((x) => (fn === undefined ? x : apply(c, fn, x))).filter((v) => v !== null && v !== undefined);
-        if (vals.length === 0) return list.length === 0 ? noElements(pos) : null;
-        return vals.reduce((a, b) => (compareKeys(pos, b, a) > 0 ? b : a));
-      }),
-    },
-  },
+  Min: extreme('Min', (order) => order < 0),
+  Max: extreme('Max', (order) => order > 0),
   ToList: { min: 0, max: 0, returns: 'list', impls: { list: L((_c, _p, list) => list.slice()) } },
   ToArray: { min: 0, max: 0, returns: 'list', impls: { list: L((_c, _p, list) => list.slice()) } },
   OrderBy: orderBy('OrderBy', false),
