@@ -1,4 +1,4 @@
-import { ConnectorError, type ConnectorContext } from './types.js';
+import { ConnectorError, type Connector, type ConnectorContext, type ExternalRecord, type Page } from './types.js';
 
 /**
  * Test helpers shared by the connector tests (not part of the connectors' public surface: only
@@ -32,6 +32,24 @@ export function testContext(settings: Record<string, unknown>, options: TestCont
       },
     },
   };
+}
+
+/** Every page of a `list` (or, with `since`, a `poll`) from the first to the one without `next`, in order. */
+export async function allPages(connector: Pick<Connector, 'list' | 'poll'>, entity: string, options: { pageSize?: number; since?: string } = {}): Promise<Page[]> {
+  const { pageSize, since } = options;
+  const pages: Page[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = since === undefined ? await connector.list(entity, { cursor, pageSize }) : await connector.poll(entity, { since, cursor, pageSize });
+    pages.push(page);
+    cursor = page.next;
+  } while (cursor);
+  return pages;
+}
+
+/** Every record of an entity, listed page by page. */
+export async function listAll(connector: Pick<Connector, 'list' | 'poll'>, entity: string, pageSize?: number): Promise<ExternalRecord[]> {
+  return (await allPages(connector, entity, { pageSize })).flatMap((page) => page.records);
 }
 
 /** The ConnectorError a promise rejects with; any other rejection is rethrown, a fulfilment is an error. */

@@ -6,7 +6,7 @@ import { businessCentral } from './definition.js';
 import { BC_ERROR_CODES } from './errors.js';
 import { startBusinessCentralSimulator, type RunningBusinessCentralSimulator } from './simulator/index.js';
 import { needsRenewal } from './webhooks.js';
-import { connectorErrorOf, testContext } from '../testing.js';
+import { connectorErrorOf, listAll, testContext } from '../testing.js';
 
 function context(settings: Record<string, string | number | boolean>, overrides: Record<string, unknown> = {}, warnings?: string[]): ConnectorContext {
   const { clientSecret, ...rest } = { ...settings, ...overrides };
@@ -15,17 +15,6 @@ function context(settings: Record<string, string | number | boolean>, overrides:
 
 function connect(sim: RunningBusinessCentralSimulator, overrides: Record<string, unknown> = {}): BusinessCentralConnector {
   return businessCentral.create(context(sim.subscriptionSettings, overrides)) as BusinessCentralConnector;
-}
-
-async function listAll(connector: BusinessCentralConnector, entity: string, pageSize?: number): Promise<ExternalRecord[]> {
-  const records: ExternalRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await connector.list(entity, { cursor, pageSize });
-    records.push(...page.records);
-    cursor = page.next;
-  } while (cursor);
-  return records;
 }
 
 describe('business-central connector against its simulator', () => {

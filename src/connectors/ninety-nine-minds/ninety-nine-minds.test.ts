@@ -10,7 +10,7 @@ import {
   type NinetyNineMindsJournalEntry,
   type RunningNinetyNineMindsSimulator,
 } from './index.js';
-import { connectorErrorOf, testContext } from '../testing.js';
+import { allPages, connectorErrorOf, testContext } from '../testing.js';
 
 function connectorFor(sim: RunningNinetyNineMindsSimulator, overrides: Record<string, unknown> = {}, gate = { n: 0 }): Connector {
   const { apiKey, webhookKey, ...settings } = sim.subscriptionSettings;
@@ -261,26 +261,13 @@ describe('99minds paging over 10k customers', () => {
     const sim = await startNinetyNineMindsSimulator({ records: 10_500, seed: 9 });
     try {
       const c = connectorFor(sim, { includeLoyalty: false });
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const page = await c.list('customer', { cursor, pageSize: 250 });
-        expect(page.total).toBe(10_500);
-        for (const r of page.records) seen.add(r.id);
-        cursor = page.next;
-        pages += 1;
-      } while (cursor);
-      expect(pages).toBe(42);
+      const pages = await allPages(c, 'customer', { pageSize: 250 });
+      for (const page of pages) expect(page.total).toBe(10_500);
+      const seen = new Set(pages.flatMap((page) => page.records.map((r) => r.id)));
+      expect(pages).toHaveLength(42);
       expect(seen.size).toBe(10_500);
       // polling from the beginning of time walks the same set in updated_at order
-      let polled = 0;
-      cursor = undefined;
-      do {
-        const page = await c.poll('customer', { since: '2000-01-01T00:00:00Z', cursor, pageSize: 250 });
-        polled += page.records.length;
-        cursor = page.next;
-      } while (cursor);
+      const polled = (await allPages(c, 'customer', { since: '2000-01-01T00:00:00Z', pageSize: 250 })).reduce((n, page) => n + page.records.length, 0);
       expect(polled).toBe(10_500);
     } finally {
       await sim.close();

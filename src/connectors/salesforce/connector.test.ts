@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, type Connector, type ExternalRecord } from '../types.js';
 import { escapeSoqlString, nextMidnightUtc, pollWindowStart, salesforce, startSalesforceSimulator, type RunningSalesforceSimulator } from './index.js';
 import { fromSalesforceError } from './errors.js';
-import { connectorErrorOf, testContext } from '../testing.js';
+import { allPages, connectorErrorOf, testContext } from '../testing.js';
 
 const SECRET_KEYS = new Set(['clientSecret', 'privateKey']);
 
@@ -118,17 +118,10 @@ describe('salesforce connector against the simulator', () => {
   it('lists 10,000 contacts through nextRecordsUrl cursors, every request gated', async () => {
     const { connector, gateCalls } = harness(sim.subscriptionSettings);
     const before = sim.control.apiRequests();
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await connector.list('Contact', { cursor, pageSize: 2000 });
-      expect(page.total).toBe(10_000);
-      ids.push(...page.records.map((r) => r.id));
-      cursor = page.next;
-      pages += 1;
-    } while (cursor);
-    expect(pages).toBe(5);
+    const pages = await allPages(connector, 'Contact', { pageSize: 2000 });
+    for (const page of pages) expect(page.total).toBe(10_000);
+    const ids = pages.flatMap((page) => page.records.map((r) => r.id));
+    expect(pages).toHaveLength(5);
     expect(ids).toHaveLength(10_000);
     expect(new Set(ids).size).toBe(10_000);
     // token + describe + 5 query pages, all through the gate

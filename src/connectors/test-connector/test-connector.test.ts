@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError, type Connector, type ConnectorContext, type ExternalRecord } from '../types.js';
-import { connectorErrorOf, testContext } from '../testing.js';
+import { allPages, connectorErrorOf, testContext } from '../testing.js';
 import { createTestSystem, getTestSystem, testConnector, type TestSystem, type TestSystemOptions } from './index.js';
 
 const systems: TestSystem[] = [];
@@ -109,17 +109,10 @@ describe('test connector: reads', () => {
     const s = system({ records: { contact: 1050 } });
     s.records.delete('contact', 'contact-000010');
     const c = s.connector();
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await c.list('contact', { cursor, pageSize: 100 });
-      expect(page.total).toBe(1049);
-      seen.push(...page.records.map((r) => r.id));
-      cursor = page.next;
-      pages += 1;
-    } while (cursor);
-    expect(pages).toBe(11);
+    const pages = await allPages(c, 'contact', { pageSize: 100 });
+    for (const page of pages) expect(page.total).toBe(1049);
+    const seen = pages.flatMap((page) => page.records.map((r) => r.id));
+    expect(pages).toHaveLength(11);
     expect(seen).toHaveLength(1049);
     expect(new Set(seen).size).toBe(1049);
     expect(seen[0]).toBe('contact-000001');
