@@ -431,6 +431,8 @@ function newState(cc: CompiledCollection, source: unknown, ctx: MappingContext):
   return { root: cc, ctx, source, errors: null, trace: ctx.trace === true ? [] : null, ref: null };
 }
 
+// runSync and runAsync are deliberate twins: the synchronous path must not allocate a Promise per
+// record (it is the hot path of initializations); keep the two in step when changing either.
 function runSync(cc: CompiledCollection, source: unknown, ctx: MappingContext): MappingResult {
   const env = rootEnv(cc, ctx);
   const st = newState(cc, source, ctx);

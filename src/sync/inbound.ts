@@ -19,7 +19,7 @@ import { pickCollection, type LoadedCollection } from './collections.js';
 import { outboundKey, QUEUES, redact, type Enqueue, type InboundJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
 import { classify } from './retry.js';
-import { getInboundState, lockInboundState, saveInboundStates, fanOutTargets, type InboundState, type TransferWrite } from './sql.js';
+import { getInboundState, lockInboundState, saveInboundStates, fanOutTargets, pendingTransfer, type InboundState, type TransferWrite } from './sql.js';
 
 /** What applying one mapped record to the hub did. */
 export interface InboundOutcome {
@@ -176,34 +176,23 @@ export async function processInbound(ctx: SyncContext, job: InboundJob): Promise
   const startedAt = ctx.now();
   const attempt = (job.attempt ?? 0) + 1;
   const transferId = job.transferId ?? randomUUID();
-  const base: TransferWrite = {
+  const base = pendingTransfer({
     id: transferId,
     tenantId: job.tenantId,
     subscriptionId: job.subscriptionId,
     collectionId: job.collectionId ?? null,
-    collectionVersion: null,
     direction: 'TO_HUB',
     trigger: job.trigger,
     entity: job.entity,
     hubModel: null,
     externalId: job.externalId,
     hubId: null,
-    status: 'pending',
-    action: null,
     attempts: attempt,
-    errorCode: null,
-    errorField: null,
-    errorMessage: null,
-    sourcePayload: null,
-    mappedPayload: null,
     editedPayload: job.edited ?? null,
     replayOf: job.replayOf ?? null,
-    runId: null,
     sourceVersion: job.record?.modifiedAt ?? null,
     triggeredAt: new Date(job.triggeredAt).toISOString(),
-    durationMs: null,
-    finished: false,
-  };
+  });
   let secrets: Record<string, string> = {};
   try {
     const rt = await ctx.runtime(job.subscriptionId);

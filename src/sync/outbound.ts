@@ -7,7 +7,7 @@ import { redact, QUEUES, type OutboundJob, type SyncContext } from './context.js
 import { SyncError } from './errors.js';
 import { handleFailure } from './inbound.js';
 import { RETRY } from './retry.js';
-import { claimCreate, finishOutbound, loadOutbound, releaseClaim, type TransferWrite } from './sql.js';
+import { claimCreate, finishOutbound, loadOutbound, pendingTransfer, releaseClaim, type TransferWrite } from './sql.js';
 
 /** Update with etag; on a conflict re-read and retry (the mapped payload is from the current hub record). */
 async function updateWithConflictRetry(connector: Connector, entity: string, externalId: string, data: Record<string, unknown>): Promise<ExternalRecord> {
@@ -30,34 +30,23 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
   const attempt = (job.attempt ?? 0) + 1;
   const transferId = job.transferId ?? randomUUID();
   const model = job.hubModel as HubModelName;
-  const base: TransferWrite = {
+  const base = pendingTransfer({
     id: transferId,
     tenantId: job.tenantId,
     subscriptionId: job.subscriptionId,
     collectionId: job.collectionId,
-    collectionVersion: null,
     direction: 'FROM_HUB',
     trigger: job.trigger,
     entity: '',
     hubModel: model,
     externalId: null,
     hubId: job.hubId,
-    status: 'pending',
-    action: null,
     attempts: attempt,
-    errorCode: null,
-    errorField: null,
-    errorMessage: null,
-    sourcePayload: null,
-    mappedPayload: null,
     editedPayload: null,
     replayOf: job.replayOf ?? null,
-    runId: null,
     sourceVersion: String(job.hubVersion),
     triggeredAt: new Date(job.triggeredAt).toISOString(),
-    durationMs: null,
-    finished: false,
-  };
+  });
   const claimToken = randomUUID();
   let claimed = false;
   try {

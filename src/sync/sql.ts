@@ -385,6 +385,26 @@ function toTransfer(r: TransferDbRow): TransferRow {
 
 export type TransferWrite = Omit<TransferRow, 'createdAt' | 'finishedAt'> & { finished: boolean };
 
+/** A transfer that is starting: what the job knows, everything else not known yet. */
+export function pendingTransfer(
+  known: Pick<TransferWrite, 'id' | 'tenantId' | 'subscriptionId' | 'collectionId' | 'direction' | 'trigger' | 'entity' | 'hubModel' | 'externalId' | 'hubId' | 'attempts' | 'editedPayload' | 'replayOf' | 'sourceVersion' | 'triggeredAt'>,
+): TransferWrite {
+  return {
+    collectionVersion: null,
+    status: 'pending',
+    action: null,
+    errorCode: null,
+    errorField: null,
+    errorMessage: null,
+    sourcePayload: null,
+    mappedPayload: null,
+    runId: null,
+    durationMs: null,
+    finished: false,
+    ...known,
+  };
+}
+
 /** Upsert of transfer rows from the JSON array in $1 (shared by the statements below). */
 const UPSERT_TRANSFERS = `INSERT INTO sync_transfers (id, tenant_id, subscription_id, collection_id, collection_version, direction, trigger, entity, hub_model, external_id, hub_id,
        status, action, attempts, error_code, error_field, error_message, source_payload, mapped_payload, edited_payload, replay_of, run_id, source_version,
