@@ -98,8 +98,12 @@ export async function fanOutTargets(q: Queryable, tenantId: string, hubModel: st
 /** Subscriptions with TO_HUB collections that poll (for the scheduler). */
 export async function pollTargets(q: Queryable): Promise<Array<{ tenantId: string; subscriptionId: string; entity: string; settings: Record<string, unknown> }>> {
   const { rows } = await q.query<{ tenant_id: string; subscription_id: string; entity: string; settings: Record<string, unknown> }>(
-    `SELECT DISTINCT c.tenant_id, c.subscription_id, c.entity, s.settings FROM mapping_collections c JOIN subscriptions s ON s.id = c.subscription_id
-     WHERE c.direction = 'TO_HUB' AND c.enabled AND c.deleted_at IS NULL AND s.enabled`,
+    // A collection with an explicit trigger list is polled only when it lists 'poll' (e.g. initialization-only ones are not).
+    `SELECT DISTINCT c.tenant_id, c.subscription_id, c.entity, s.settings FROM mapping_collections c
+     JOIN subscriptions s ON s.id = c.subscription_id
+     JOIN mapping_collection_versions v ON v.collection_id = c.id AND v.version = c.current_version
+     WHERE c.direction = 'TO_HUB' AND c.enabled AND c.deleted_at IS NULL AND s.enabled
+       AND (coalesce(jsonb_array_length(v.definition->'triggers'), 0) = 0 OR v.definition->'triggers' ? 'poll')`,
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, subscriptionId: r.subscription_id, entity: r.entity, settings: r.settings }));
 }
