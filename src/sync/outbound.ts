@@ -76,7 +76,8 @@ export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promi
     if (c.syncType === 'DELETE') return finish('skipped', 'not-deleted');
 
     const services = await ctx.services(ctx.db, job.subscriptionId);
-    const mapped = loaded.compiled.map(hub.data, { systemId: job.subscriptionId, recordRef: `${model} ${hub.id}`, services, variables: rt.settings });
+    // Formulas see the hub record's id as `Id` (e.g. to look up its external id: GetExternalIdAsync(Id, …)).
+    const mapped = loaded.compiled.map(hub.data, { systemId: job.subscriptionId, recordRef: `${model} ${hub.id}`, services, variables: { ...rt.settings, Id: hub.id } });
     const result = mapped instanceof Promise ? await mapped : mapped;
     base.mappedPayload = redact(result.output, rt.secrets);
     if (result.status === 'filtered') return finish('filtered', 'filtered', { errorMessage: result.reason ?? null });
