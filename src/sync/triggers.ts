@@ -5,6 +5,7 @@ import type { Queryable } from '../store/index.js';
 import { verifyWebhookKey } from '../subscriptions/index.js';
 import { inboundKey, outboundKey, QUEUES, type Enqueue, type SyncContext } from './context.js';
 import { pickCollection } from './collections.js';
+import { pollOnce } from './poll.js';
 import { SyncError } from './errors.js';
 import { collectionVersions, getSubscriptionInfo, getTransfer, listTransfers, type TransferFilter } from './sql.js';
 
@@ -70,7 +71,14 @@ export async function receiveWebhook(ctx: SyncContext, subscriptionId: string, c
     notifications = receipt.notifications;
   }
   const now = ctx.now();
-  const jobs: Enqueue[] = notifications.map((n) => {
+  // A notification for "every record" (Business Central sends one when over 1,000 changed) means:
+  // poll that entity now. The poll runs after the answer; its cursor keeps it safe to run twice.
+  for (const entity of new Set(notifications.filter((n) => n.externalId === '*').map((n) => n.entity))) {
+    void pollOnce(ctx, { tenantId: sub.tenantId, subscriptionId: sub.id, entity }).catch((error: unknown) =>
+      ctx.log.warn('poll after a collection notification failed', { subscriptionId: sub.id, entity, error: String(error) }),
+    );
+  }
+  const jobs: Enqueue[] = notifications.filter((n) => n.externalId !== '*').map((n) => {
     const data = { kind: 'in' as const, tenantId: sub.tenantId, subscriptionId: sub.id, entity: n.entity, externalId: n.externalId, trigger: 'webhook', triggeredAt: now, change: n.change };
     return { queue: QUEUES.inbound, data, key: inboundKey(data, n.change === 'deleted' ? 'deleted' : null) };
   });
