@@ -7,6 +7,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /** Scale-out storage: a PostgreSQL server through a connection pool. */
 export async function openPostgres(url: string, options: { poolSize?: number } = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle pooled connection dropped by the server (restart, failover, admin termination) must not
+  // take the process down: the pool discards it and the next query opens a fresh one.
+  pool.on('error', (error) => {
+    process.stderr.write(`postgres: idle connection lost (${error.message}); it will be replaced\n`);
+  });
   // Fail fast with a clear error when the server is not there.
   await pool.query('SELECT 1');
 
