@@ -14,17 +14,22 @@ const nullableBool = z.boolean().nullable().optional();
 export const CustomFields = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 export type CustomFields = z.infer<typeof CustomFields>;
 
+/** The postal fields every place-like model shares (addresses, locations). */
+const postalFields = {
+  Address1: nullableString,
+  Address2: nullableString,
+  City: nullableString,
+  Region: nullableString,
+  PostalCode: nullableString,
+  Country: nullableString,
+  Phone: nullableString,
+};
+
 export const Address = z
   .object({
     Id: nullableString,
-    Address1: nullableString,
-    Address2: nullableString,
+    ...postalFields,
     Address3: nullableString,
-    City: nullableString,
-    Region: nullableString,
-    PostalCode: nullableString,
-    Country: nullableString,
-    Phone: nullableString,
     PhoneNumber: nullableString,
     FirstName: nullableString,
     LastName: nullableString,
@@ -52,6 +57,8 @@ export const CategoryAssignment = z
   .object({ Id: nullableString, Name: nullableString, CategoryId: nullableString })
   .strict();
 
+const categories = z.array(z.union([z.string(), CategoryAssignment])).optional();
+
 export const Customer = z
   .object({
     CustomerNumber: nullableString,
@@ -62,7 +69,7 @@ export const Customer = z
     Comment: nullableString,
     Phone: nullableString,
     Addresses: z.array(Address).optional(),
-    Categories: z.array(z.union([z.string(), CategoryAssignment])).optional(),
+    Categories: categories,
     Relationships: z.array(Relationship).optional(),
     CustomFields: CustomFields.optional(),
   })
@@ -77,7 +84,7 @@ export const Company = z
     Phone: nullableString,
     Website: nullableString,
     Addresses: z.array(Address).optional(),
-    Categories: z.array(z.union([z.string(), CategoryAssignment])).optional(),
+    Categories: categories,
     CustomFields: CustomFields.optional(),
   })
   .strict();
@@ -91,13 +98,7 @@ export const Location = z
   .object({
     Name: nullableString,
     Code: nullableString,
-    Address1: nullableString,
-    Address2: nullableString,
-    City: nullableString,
-    Region: nullableString,
-    PostalCode: nullableString,
-    Country: nullableString,
-    Phone: nullableString,
+    ...postalFields,
     CustomFields: CustomFields.optional(),
   })
   .strict();
