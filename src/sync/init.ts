@@ -15,6 +15,7 @@ import {
   getRun,
   hubIdsByField,
   insertHubRecords,
+  withoutForeignKeyChecks,
   linksByExternalIds,
   lockInboundState,
   saveInboundStates,
@@ -132,6 +133,10 @@ async function writePage(
   await ctx.db.transaction(async (tx) => {
     const current = await getRun(tx, run.id, true);
     if (!current || current.state !== 'running' || current.cursor !== job.cursor) return; // someone else did this page
+    // Embedded, this transaction is the only one (PGlite has one connection) and the run row it holds
+    // references the tenant and the subscription, so the bulk rows' keys are known good: their
+    // per-row foreign key checks are skipped. On PostgreSQL they run as usual.
+    const bulk = <T>(work: () => Promise<T>): Promise<T> => (ctx.db.kind === 'pglite' ? withoutForeignKeyChecks(tx, work) : work());
     const ids = mapped.map((m) => m.externalId);
     const states = await lockInboundState(tx, run.subscriptionId, run.entity, ids, false);
     const linked = await linksByExternalIds(tx, run.subscriptionId, model, ids);
@@ -164,7 +169,7 @@ async function writePage(
       newRows.push({ id, model, data, hash: contentHash(data), externalId: m.externalId, transferId: m.transferId, changes: diffRecords(null, data) });
       Object.assign(byTransfer.get(m.transferId) as TransferWrite, { status: 'success', action: 'create', hubId: id });
     }
-    await insertHubRecords(tx, run.tenantId, run.subscriptionId, newRows);
+    await bulk(() => insertHubRecords(tx, run.tenantId, run.subscriptionId, newRows));
     const changes: Array<{ tenantId: string; hubId: string; version: number; model: string; origin: string | null; trigger: string; triggeredAt: number }> = newRows.map((r) => ({
       tenantId: run.tenantId,
       hubId: r.id,
@@ -174,8 +179,9 @@ async function writePage(
       trigger: 'init',
       triggeredAt: startedAt,
     }));
+    const mappedByTransfer = new Map(mapped.map((m) => [m.transferId, m]));
     const applied: Array<{ externalId: string; modifiedAt: string | null; hash: string; hubId: string | null }> = newRows.map((r) => {
-      const m = mapped.find((x) => x.transferId === r.transferId) as (typeof mapped)[number];
+      const m = mappedByTransfer.get(r.transferId) as (typeof mapped)[number];
       return { externalId: m.externalId, modifiedAt: m.modifiedAt, hash: m.sourceHash, hubId: r.id };
     });
     for (const m of slow) {
@@ -197,8 +203,10 @@ async function writePage(
     }
     const applyDuration = ctx.now() - startedAt;
     for (const t of transfers) t.durationMs = applyDuration;
-    await saveInboundStates(tx, run.subscriptionId, run.entity, applied);
-    await ctx.writeTransfers(tx, transfers);
+    await bulk(async () => {
+      await saveInboundStates(tx, run.subscriptionId, run.entity, applied);
+      await ctx.writeTransfers(tx, transfers);
+    });
     await fanOut(ctx, tx, changes);
     const errors = transfers.filter((t) => t.status === 'error').length;
     await advanceRun(tx, run.id, { cursor: next, done: records.length, errors, total, finished: next === null });
