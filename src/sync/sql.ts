@@ -49,6 +49,33 @@ export async function clearPause(q: Queryable, subscriptionId: string): Promise<
   await q.query('DELETE FROM sync_pauses WHERE subscription_id::text = $1', [subscriptionId]);
 }
 
+// ------------------------------------------------------------------ shared rate windows
+
+/**
+ * Leases up to `want` tokens of the window starting at `windowStart` (fixed windows of the
+ * subscription's `perSeconds`), shared by every worker on this database; `used` never exceeds
+ * `limit`. Returns the tokens granted (0 when the window is exhausted). One statement, atomic under
+ * the row lock of the upsert.
+ */
+export async function leaseRateTokens(q: Queryable, subscriptionId: string, windowStart: Date, windowEnd: Date, limit: number, want: number): Promise<number> {
+  const { rows } = await q.query<{ last_grant: number }>(
+    `INSERT INTO sync_rate_windows AS w (subscription_id, window_start, window_end, used, last_grant)
+       VALUES ($1, $2, $3, LEAST($4::int, $5::int), LEAST($4::int, $5::int))
+     ON CONFLICT (subscription_id, window_start) DO UPDATE
+       SET last_grant = LEAST($4::int, $5::int - w.used), used = w.used + LEAST($4::int, $5::int - w.used)
+       WHERE w.used < $5::int
+     RETURNING last_grant`,
+    [subscriptionId, windowStart.toISOString(), windowEnd.toISOString(), want, limit],
+  );
+  return Math.max(0, rows[0]?.last_grant ?? 0);
+}
+
+/** Deletes rate windows that ended before `before`. */
+export async function pruneRateWindows(q: Queryable, before: Date): Promise<number> {
+  const { rowCount } = await q.query('DELETE FROM sync_rate_windows WHERE window_end < $1', [before.toISOString()]);
+  return rowCount;
+}
+
 /** Moves a subscription's jobs that wait for a later start to now. */
 export async function wakeJobs(q: Queryable, queues: string[], subscriptionId: string): Promise<number> {
   const { rowCount } = await q.query(
