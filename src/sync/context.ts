@@ -1,7 +1,7 @@
 import type { Connector, ConnectorContext, ConnectorDefinition, ExternalRecord } from '../connectors/types.js';
 import { createTranslator, getTranslations, type MappingContext } from '../mapping/index.js';
 type FormulaServices = NonNullable<MappingContext['services']>;
-import { findLinkByExternalId, findLinkByHubId, modelForTable, type HubModelName } from '../hub/index.js';
+import { linkLookups } from '../hub/index.js';
 
 import { metrics } from '../observability/index.js';
 import type { Vault } from '../security/index.js';
@@ -226,20 +226,7 @@ export class SyncContext {
       t = { at: this.now(), translate: createTranslator(await getTranslations(q, subscriptionId)) };
       this.translations.set(subscriptionId, t);
     }
-    const db = this.db;
-    return {
-      translate: t.translate,
-      async getHubId(externalId, table, systemId) {
-        const model = modelForTable(table);
-        if (!model) return null;
-        return (await findLinkByExternalId(db, systemId, model as HubModelName, externalId))?.hubId ?? null;
-      },
-      async getExternalId(hubId, table, systemId) {
-        const model = modelForTable(table);
-        if (!model) return null;
-        return (await findLinkByHubId(db, systemId, model as HubModelName, hubId))?.externalId ?? null;
-      },
-    };
+    return { translate: t.translate, ...linkLookups(this.db) };
   }
 
   private queuesReady: Promise<void> | null = null;
