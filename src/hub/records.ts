@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.js';
+import { newId, type Queryable } from '../store/index.js';
 import { contentHash, diffRecords, type FieldChange } from './content.js';
 import { HubError } from './errors.js';
 import { hubModels, type HubModelName } from './models.js';
@@ -92,8 +92,8 @@ export async function createHubRecord(
   const data = validateHubData(input.model, input.data);
   const hash = contentHash(data);
   const { rows } = await q.query<Row>(
-    `INSERT INTO hub_records (tenant_id, model, data, origin, content_hash) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-    [input.tenantId, input.model, JSON.stringify(data), input.origin ?? null, hash],
+    `INSERT INTO hub_records (id, tenant_id, model, data, origin, content_hash) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [newId(), input.tenantId, input.model, JSON.stringify(data), input.origin ?? null, hash],
   );
   const record = toHubRecord(rows[0] as Row);
   await recordHistory(q, record, 'create', diffRecords(null, data), input);

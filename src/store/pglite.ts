@@ -1,6 +1,54 @@
 import { PGlite } from '@electric-sql/pglite';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { inTransaction, type Db, type Queryable, type QueryResult } from './db.js';
+import { StoreError } from './errors.js';
+
+/** The PostgreSQL major version inside the PGlite release we ship; its data folders only open with it. */
+const POSTGRES_MAJOR = '18';
+
+/**
+ * PGlite's start parameters with two changes:
+ * - fsync stays on (PGlite passes `-F`): an acknowledged write must survive a power cut, not only a
+ *   killed process.
+ * - shared buffers 16 MB instead of 128 MB, which PGlite keeps resident for the life of the
+ *   process. Embedded Junction is one connection and its inserts go to the right-most index pages
+ *   (time-ordered ids), so its working set is small and the OS page cache holds the rest.
+ *   `JUNCTION_PGLITE_SHARED_BUFFERS` overrides it.
+ */
+function startParams(): string[] {
+  const sharedBuffers = process.env.JUNCTION_PGLITE_SHARED_BUFFERS?.trim() || '16MB';
+  return [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', `shared_buffers=${sharedBuffers}`];
+}
+
+/**
+ * A new data folder is created (initdb) in a short-lived child process: initdb runs two more
+ * PostgreSQL instances beside the real one and peaks near 750 MB, memory a long-running server
+ * would otherwise keep as heap fragmentation for the rest of its life.
+ */
+async function createDataFolder(dataDir: string): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = require(process.argv[1]); PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(e); process.exit(1); });`;
+  try {
+    await promisify(execFile)(process.execPath, ['-e', script, pglite, dataDir], { timeout: 120_000 });
+  } catch (err) {
+    throw new StoreError('STORE_CREATE_FAILED', `Could not create the embedded database in ${dataDir}: ${(err as { stderr?: string }).stderr || String(err)}`);
+  }
+}
+
+function checkDataFolderVersion(dataDir: string): void {
+  const version = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  if (version !== POSTGRES_MAJOR) {
+    throw new StoreError(
+      'STORE_VERSION_MISMATCH',
+      `The embedded database in ${dataDir} was made by PostgreSQL ${version}; this Junction embeds PostgreSQL ${POSTGRES_MAJOR}. ` +
+        'Move that folder aside (or delete it if it only held the demo) and start again, or set DATABASE_URL to a PostgreSQL server.',
+    );
+  }
+}
 
 /**
  * Embedded storage: PostgreSQL compiled to WASM, in a data folder (or in memory for `memory://`).
@@ -9,8 +57,12 @@ import { inTransaction, type Db, type Queryable, type QueryResult } from './db.j
  */
 export async function openPglite(dataDir: string): Promise<Db> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(inMemory ? undefined : dataDir);
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createDataFolder(dataDir);
+    checkDataFolderVersion(dataDir);
+  }
+  const pg = await PGlite.create(inMemory ? undefined : dataDir, { startParams: startParams() });
 
   const query = async <R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
     const result = await pg.query<R>(text, params as unknown[] | undefined);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ConnectorError, type ExternalRecord } from '../connectors/types.js';
 import {
   contentHash,
@@ -14,7 +13,7 @@ import {
 } from '../hub/index.js';
 import { collisionMatchField, formatExternalId, mergeIntoExisting, type MappingResult } from '../mapping/index.js';
 import { metrics } from '../observability/index.js';
-import type { Queryable } from '../store/index.js';
+import { newId, type Queryable } from '../store/index.js';
 import { pickCollection, type LoadedCollection } from './collections.js';
 import { outboundKey, QUEUES, redact, type Enqueue, type InboundJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
@@ -175,7 +174,7 @@ export async function mapInbound(ctx: SyncContext, loaded: LoadedCollection, sub
 export async function processInbound(ctx: SyncContext, job: InboundJob): Promise<void> {
   const startedAt = ctx.now();
   const attempt = (job.attempt ?? 0) + 1;
-  const transferId = job.transferId ?? randomUUID();
+  const transferId = job.transferId ?? newId();
   const base = pendingTransfer({
     id: transferId,
     tenantId: job.tenantId,

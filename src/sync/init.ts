@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { ExternalRecord } from '../connectors/types.js';
 import { contentHash, diffRecords, validateHubData, type HubModelName } from '../hub/index.js';
 import { collisionMatchField, formatExternalId } from '../mapping/index.js';
 import { metrics } from '../observability/index.js';
-import type { Queryable } from '../store/index.js';
+import { newId, type Queryable } from '../store/index.js';
 import { pickCollection } from './collections.js';
 import { QUEUES, redact, type InitJob, type SyncContext } from './context.js';
 import { SyncError } from './errors.js';
@@ -71,7 +70,7 @@ async function writePage(
   const transfers: TransferWrite[] = [];
   const mapped: Array<MappedInbound & { modifiedAt: string | null }> = [];
   const transferOf = (extId: string, record: ExternalRecord): TransferWrite => ({
-    id: randomUUID(),
+    id: newId(),
     tenantId: run.tenantId,
     subscriptionId: run.subscriptionId,
     collectionId: c.id,
@@ -165,7 +164,7 @@ async function writePage(
         Object.assign(t, { status: 'error', errorCode: 'JCT_SYNC_INVALID_RECORD', errorField: e.details?.field ?? null, errorMessage: `${run.entity} ${m.externalId}: ${e.message}` });
         continue;
       }
-      const id = randomUUID();
+      const id = newId();
       newRows.push({ id, model, data, hash: contentHash(data), externalId: m.externalId, transferId: m.transferId, changes: diffRecords(null, data) });
       Object.assign(byTransfer.get(m.transferId) as TransferWrite, { status: 'success', action: 'create', hubId: id });
     }

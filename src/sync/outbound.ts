@@ -8,6 +8,7 @@ import { SyncError } from './errors.js';
 import { handleFailure } from './inbound.js';
 import { RETRY } from './retry.js';
 import { claimCreate, finishOutbound, loadOutbound, pendingTransfer, releaseClaim, type TransferWrite } from './sql.js';
+import { newId } from '../store/index.js';
 
 /** Update with etag; on a conflict re-read and retry (the mapped payload is from the current hub record). */
 async function updateWithConflictRetry(connector: Connector, entity: string, externalId: string, data: Record<string, unknown>): Promise<ExternalRecord> {
@@ -28,7 +29,7 @@ async function updateWithConflictRetry(connector: Connector, entity: string, ext
 export async function processOutbound(ctx: SyncContext, job: OutboundJob): Promise<void> {
   const startedAt = ctx.now();
   const attempt = (job.attempt ?? 0) + 1;
-  const transferId = job.transferId ?? randomUUID();
+  const transferId = job.transferId ?? newId();
   const model = job.hubModel as HubModelName;
   const base = pendingTransfer({
     id: transferId,
