@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildServer } from '../../api/server.js';
 import { startQueue } from '../../store/index.js';
 import { createSyncEngine } from '../../sync/index.js';
+import { tuneHeapForServer } from '../heap.js';
 import { openRuntime } from '../runtime.js';
 import { prepareDemo } from '../demo.js';
 import { syncOptionsFromEnv } from './worker.js';
@@ -23,6 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option('--demo', 'start the simulators and a ready demo tenant')
     .option('--no-workers', 'do not process jobs in this process (run `junction worker` for that)')
     .action(async (options: ServeOptions) => {
+      tuneHeapForServer();
       const runtime = await openRuntime();
       const queue = await startQueue(runtime.db);
       const sync = createSyncEngine({ db: runtime.db, queue, vault: runtime.vault, connectors: runtime.connectors, options: syncOptionsFromEnv() });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startQueue } from '../../store/index.js';
 import { createSyncEngine, type SyncOptions } from '../../sync/index.js';
-import { remoteTestConnector } from '../../sync/testing/remote-test-system.js';
+import { tuneHeapForServer } from '../heap.js';
 import { openRuntime } from '../runtime.js';
 
 /** Engine tuning from the environment (JUNCTION_SYNC_CLAIM_STALE_MS, JUNCTION_SYNC_STUCK_AFTER_SECONDS, JUNCTION_SYNC_PAGE_SIZE). */
@@ -28,12 +28,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--batch-size <n>', 'jobs fetched at once per loop', '50')
     .option('--scheduler', 'also run polling timers (the sweeper always runs)')
     .action(async (options: { concurrency: string; batchSize: string; scheduler?: boolean }) => {
+      tuneHeapForServer();
       const runtime = await openRuntime();
       const queue = await startQueue(runtime.db);
-      // Test support: the in-memory test system served over HTTP by a test or benchmark process.
-      const remote = process.env.JUNCTION_TEST_SYSTEM_URL;
-      const connectors = remote ? (s: string) => (s === 'test' ? remoteTestConnector(remote) : runtime.connectors(s)) : runtime.connectors;
-      const engine = createSyncEngine({ db: runtime.db, queue, vault: runtime.vault, connectors, options: syncOptionsFromEnv() });
+      const engine = createSyncEngine({ db: runtime.db, queue, vault: runtime.vault, connectors: runtime.connectors, options: syncOptionsFromEnv() });
       await engine.startWorkers({ concurrency: Number(options.concurrency), batchSize: Number(options.batchSize) });
       await engine.startScheduler({ polling: options.scheduler === true, sweepEveryMs: 5_000 });
       console.log(`junction worker ${process.pid} started (storage: ${runtime.db.kind} at ${runtime.db.location})`);
