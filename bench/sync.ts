@@ -77,7 +77,7 @@ async function embeddedInit(records: number): Promise<{ rate: number; callsPerRe
   const src = createTestSystem({ systemKey: `bench-src-${randomBytes(3).toString('hex')}`, recordCalls: false });
   fill(src, records, 'e');
   const ids = await setup(db, { src });
-  const engine = createSyncEngine({ db, queue, vault: new Vault(SECRET), connectors, options: { pageSize: 1000 } });
+  const engine = createSyncEngine({ db, queue, vault: new Vault(SECRET), connectors });
   await engine.startWorkers({ concurrency: 1 });
   const started = performance.now();
   const run = await engine.startInitialization({ tenantId: ids.tenantId, subscriptionId: ids.a, entity: 'contact' });
@@ -145,7 +145,7 @@ async function postgresInit(records: number, adminUrl: string): Promise<number |
     const engine = createSyncEngine({ db, queue, vault: new Vault(SECRET), connectors });
     for (let i = 0; i < 2; i++) {
       const child = spawn(process.execPath, ['bin/junction.js', 'worker'], {
-        env: { ...process.env, DATABASE_URL: url.toString(), JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: server.url, JUNCTION_SYNC_PAGE_SIZE: '1000' },
+        env: { ...process.env, DATABASE_URL: url.toString(), JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: server.url },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       workers.push(child);
@@ -196,7 +196,7 @@ async function serverInit(records: number): Promise<{ rate: number; peakRssMb: n
     await db.close();
 
     server = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
-      env: { ...process.env, JUNCTION_DATA_DIR: dir, JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: testSystems.url, JUNCTION_SYNC_PAGE_SIZE: '1000' },
+      env: { ...process.env, JUNCTION_DATA_DIR: dir, JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: testSystems.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const base = await new Promise<string>((resolve, reject) => {

@@ -38,7 +38,7 @@ export interface SyncOptions {
   baseDelayMs: number;
   /** A create claim older than this is considered abandoned by a crashed worker (recovery by match). */
   claimStaleMs: number;
-  /** Records per initialization page. */
+  /** Records per page of an initialization or a poll (1,000: below that, per-page work dominates an initialization). */
   pageSize: number;
   /** Poll interval when the subscription has no `pollIntervalSeconds` setting. */
   pollIntervalMs: number;
@@ -56,7 +56,7 @@ export const DEFAULT_OPTIONS: SyncOptions = {
   maxAttempts: RETRY.maxAttempts,
   baseDelayMs: RETRY.baseDelayMs,
   claimStaleMs: 60_000,
-  pageSize: 500,
+  pageSize: 1000,
   pollIntervalMs: 60_000,
   pollOverlapMs: 60_000,
   pollDaysDefault: 7,

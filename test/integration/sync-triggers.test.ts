@@ -171,6 +171,7 @@ describe(`initialization on ${backend}`, () => {
     const sys = h.system('init', { records: { contact: 1000 } });
     const sub = await h.subscription(sys, 'init');
     await h.contactCollections(sub.id, {}, ['TO_HUB']);
+    (h.engine.ctx.options as { pageSize: number }).pageSize = 500;
     const run = await h.engine.startInitialization({ tenantId: h.tenantId, subscriptionId: sub.id, entity: 'contact' });
     expect(run).toMatchObject({ state: 'running', done: 0 });
     await work();
