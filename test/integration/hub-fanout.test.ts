@@ -33,8 +33,8 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-const call = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
-  const r = await app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+const call = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+  const r = await app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
   return { status: r.statusCode, json: r.json() as Record<string, unknown> };
 };
 
@@ -66,5 +66,33 @@ describe(`hub writes through the API fan out on ${backend}`, () => {
     expect(same.json.version).toBe(2);
     await sync.drain();
     expect(erp.stats.writes.get(contact.id)).toMatchObject({ creates: 1, updates: 1 });
+  });
+
+  it('deletes the record in subscriptions with a FROM_HUB DELETE collection, and only there', async () => {
+    const crm = createTestSystem({ systemKey: `fanout-crm-${Date.now()}` });
+    const shop = createTestSystem({ systemKey: `fanout-shop-${Date.now()}` });
+    try {
+      const collection = (subscriptionId: unknown, syncType: string) =>
+        call('POST', '/api/v1/mapping-collections', { subscriptionId, name: `Customer ${syncType}`, hubModel: 'Customer', entity: 'contact', direction: 'FROM_HUB', syncType, externalIdFormat: '{{id}}', mappings: customerToContact });
+      const crmSub = await call('POST', '/api/v1/subscriptions', { system: 'test', name: 'CRM', settings: crm.subscriptionSettings });
+      expect((await collection(crmSub.json.id, 'ADD_UPDATE')).status).toBe(201);
+      expect((await collection(crmSub.json.id, 'DELETE')).status).toBe(201);
+      const shopSub = await call('POST', '/api/v1/subscriptions', { system: 'test', name: 'Shop', settings: shop.subscriptionSettings });
+      expect((await collection(shopSub.json.id, 'ADD_UPDATE')).status).toBe(201);
+
+      const created = await call('POST', '/api/v1/hub/Customer/records', { data: { FirstName: 'Ada', LastName: 'Lovelace', EmailAddress: 'ada@example.com' } });
+      const inCrm = await eventually(() => crm.records.all('contact')[0], 20_000, 'contact created in the CRM');
+      const inShop = await eventually(() => shop.records.all('contact')[0], 20_000, 'contact created in the shop');
+
+      const deleted = await call('DELETE', `/api/v1/hub/Customer/records/${created.json.id as string}`);
+      expect(deleted.status).toBe(200);
+      await eventually(() => crm.records.get('contact', inCrm.id) === undefined, 20_000, 'contact deleted in the CRM');
+      await sync.drain();
+      // The shop has no DELETE collection: its copy stays.
+      expect(shop.records.get('contact', inShop.id)).toBeDefined();
+    } finally {
+      crm.dispose();
+      shop.dispose();
+    }
   });
 });

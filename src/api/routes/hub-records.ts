@@ -165,9 +165,11 @@ export const hubRecordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const record = await db().transaction((tx) =>
-        deleteHubRecord(tx, { tenantId: request.tenantId, id: request.params.id, model: request.params.model, expectedVersion: request.query.version }),
-      );
+      // A delete is a change like any other: DELETE collections remove the record from their systems.
+      const record = await writeAndFanOut(async (tx) => ({
+        record: await deleteHubRecord(tx, { tenantId: request.tenantId, id: request.params.id, model: request.params.model, expectedVersion: request.query.version }),
+        changed: true,
+      }));
       return view(record);
     },
   );
