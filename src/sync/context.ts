@@ -10,7 +10,7 @@ import { loadSubscriptionRuntime, type ConnectorLookup } from '../subscriptions/
 import { CollectionCache } from './collections.js';
 import { SyncError } from './errors.js';
 import { RETRY } from './retry.js';
-import { claimJobKeys, getPauses, leaseRateTokens, pruneRateWindows, setPause, upsertTransfers, type TransferWrite } from './sql.js';
+import { claimJobKeys, getPauses, reserveRateSlots, setPause, upsertTransfers, type TransferWrite } from './sql.js';
 import { SubscriptionGate } from './throttle.js';
 
 export const QUEUES = Object.freeze({ inbound: 'sync-inbound', outbound: 'sync-outbound', init: 'sync-init' } as const);
@@ -169,23 +169,17 @@ export class SyncContext {
           setPause(this.db, subscriptionId, new Date(until), reason).catch((e: unknown) => this.log.warn('could not store pause', { error: String(e) }));
         },
         this.now,
-        // The request rate is shared by every process on this database (see sync_rate_windows).
-        (start, end, limit, want) => leaseRateTokens(this.db, subscriptionId, new Date(start), new Date(end), limit, want),
-        (e: unknown) => this.log.warn('could not lease request tokens; using the per-process rate for 5 s', { subscriptionId, error: String(e) }),
+        // The request rate is shared by every process on this database (see sync_rate_pacing).
+        (count, intervalMs) => reserveRateSlots(this.db, subscriptionId, count, intervalMs),
+        (e: unknown) => this.log.warn('could not reserve request slots; pacing per process for 5 s', { subscriptionId, error: String(e) }),
       );
       this.gates.set(subscriptionId, g);
     }
     return g;
   }
 
-  private prunedAt = 0;
-
-  /** Pulls pauses stored by other workers into the local gates (and, every minute, drops old rate windows). */
+  /** Pulls pauses stored by other workers into the local gates. */
   async refreshPauses(): Promise<void> {
-    if (this.now() - this.prunedAt > 60_000) {
-      this.prunedAt = this.now();
-      await pruneRateWindows(this.db, new Date(this.now() - 60_000));
-    }
     for (const p of await getPauses(this.db)) {
       const g = this.gate(p.subscriptionId);
       if (p.until > g.pausedUntil) g.pausedUntil = p.until;

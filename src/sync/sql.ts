@@ -52,28 +52,20 @@ export async function clearPause(q: Queryable, subscriptionId: string): Promise<
 // ------------------------------------------------------------------ shared rate windows
 
 /**
- * Leases up to `want` tokens of the window starting at `windowStart` (fixed windows of the
- * subscription's `perSeconds`), shared by every worker on this database; `used` never exceeds
- * `limit`. Returns the tokens granted (0 when the window is exhausted). One statement, atomic under
- * the row lock of the upsert.
+ * Reserves `count` request slots `intervalMs` apart for the subscription, after every slot reserved
+ * before by any worker and not before the database's now; one statement, atomic under the row lock
+ * of the upsert. Times are on the database's clock, so workers on other hosts agree.
  */
-export async function leaseRateTokens(q: Queryable, subscriptionId: string, windowStart: Date, windowEnd: Date, limit: number, want: number): Promise<number> {
-  const { rows } = await q.query<{ last_grant: number }>(
-    `INSERT INTO sync_rate_windows AS w (subscription_id, window_start, window_end, used, last_grant)
-       VALUES ($1, $2, $3, LEAST($4::int, $5::int), LEAST($4::int, $5::int))
-     ON CONFLICT (subscription_id, window_start) DO UPDATE
-       SET last_grant = LEAST($4::int, $5::int - w.used), used = w.used + LEAST($4::int, $5::int - w.used)
-       WHERE w.used < $5::int
-     RETURNING last_grant`,
-    [subscriptionId, windowStart.toISOString(), windowEnd.toISOString(), want, limit],
+export async function reserveRateSlots(q: Queryable, subscriptionId: string, count: number, intervalMs: number): Promise<{ firstAt: number; storeNow: number }> {
+  const { rows } = await q.query<{ next_ms: string; now_ms: string }>(
+    `WITH t AS (SELECT clock_timestamp() AS now, $2::float8 * $3::float8 * interval '1 millisecond' AS span)
+     INSERT INTO sync_rate_pacing AS p (subscription_id, next_at) SELECT $1, t.now + t.span FROM t
+     ON CONFLICT (subscription_id) DO UPDATE SET next_at = GREATEST(p.next_at, (SELECT now FROM t)) + (SELECT span FROM t)
+     RETURNING extract(epoch FROM next_at) * 1000 AS next_ms, extract(epoch FROM (SELECT now FROM t)) * 1000 AS now_ms`,
+    [subscriptionId, count, intervalMs],
   );
-  return Math.max(0, rows[0]?.last_grant ?? 0);
-}
-
-/** Deletes rate windows that ended before `before`. */
-export async function pruneRateWindows(q: Queryable, before: Date): Promise<number> {
-  const { rowCount } = await q.query('DELETE FROM sync_rate_windows WHERE window_end < $1', [before.toISOString()]);
-  return rowCount;
+  const row = rows[0] as { next_ms: string; now_ms: string };
+  return { firstAt: Number(row.next_ms) - count * intervalMs, storeNow: Number(row.now_ms) };
 }
 
 /** Moves a subscription's jobs that wait for a later start to now. */

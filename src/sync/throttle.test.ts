@@ -1,61 +1,99 @@
 import { describe, expect, it } from 'vitest';
-import { leaseSize, PausedError, SubscriptionGate, type RateLease } from './throttle.js';
+import { leaseSize, pacingInterval, PausedError, SubscriptionGate, type SlotLease } from './throttle.js';
 
-/** An in-memory stand-in for sync_rate_windows: used tokens per window start, never above the limit. */
-function sharedWindows() {
-  const used = new Map<number, number>();
+/** An in-memory stand-in for sync_rate_pacing: the time after the last reserved slot, on a store clock `skewMs` ahead. */
+function sharedPacing(skewMs = 0) {
+  let nextAt = 0;
   let queries = 0;
-  const lease: RateLease = async (start, _end, limit, want) => {
+  const lease: SlotLease = async (count, intervalMs) => {
     queries += 1;
-    const u = used.get(start) ?? 0;
-    const granted = Math.max(0, Math.min(want, limit - u));
-    used.set(start, u + granted);
-    return granted;
+    const storeNow = Date.now() + skewMs;
+    const firstAt = Math.max(nextAt, storeNow);
+    nextAt = firstAt + count * intervalMs;
+    return { firstAt, storeNow };
   };
-  return { lease, used, queries: () => queries };
+  return { lease, queries: () => queries };
 }
 
-describe('shared request rate', () => {
-  it('leases 5 % of the limit at a time (at least 1)', () => {
-    expect(leaseSize(20)).toBe(1);
-    expect(leaseSize(100)).toBe(5);
-    expect(leaseSize(6000)).toBe(300);
+/** Most request starts inside any interval of `windowMs`, wherever it begins. */
+function maxInSlidingWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] as number) - (sorted[j] as number) >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe('paced request rate', () => {
+  it('spaces request starts perSeconds / requests apart and reserves about a second of slots at a time', () => {
+    expect(pacingInterval({ requests: 6000, perSeconds: 300, concurrency: 5 })).toBe(50);
+    expect(leaseSize({ requests: 6000, perSeconds: 300, concurrency: 5 })).toBe(20);
+    expect(leaseSize({ requests: 10, perSeconds: 1, concurrency: 1 })).toBe(10);
+    expect(leaseSize({ requests: 1, perSeconds: 3600, concurrency: 1 })).toBe(1);
   });
 
-  it('two gates on one store never start more than the limit in a window', async () => {
-    const w = sharedWindows();
+  it('two gates on one store never start more than the limit in any interval of perSeconds', async () => {
+    const store = sharedPacing();
     const settings = { requests: 10, perSeconds: 0.2, concurrency: 50 };
-    const a = new SubscriptionGate(settings, () => undefined, Date.now, w.lease);
-    const b = new SubscriptionGate(settings, () => undefined, Date.now, w.lease);
+    const a = new SubscriptionGate(settings, () => undefined, Date.now, store.lease);
+    const b = new SubscriptionGate(settings, () => undefined, Date.now, store.lease);
     const starts: number[] = [];
     const req = async () => void starts.push(Date.now());
-    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).gate(req)));
-    const perWindow = new Map<number, number>();
-    for (const t of starts) perWindow.set(Math.floor(t / 200), (perWindow.get(Math.floor(t / 200)) ?? 0) + 1);
-    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(10);
-    expect(perWindow.size).toBeGreaterThanOrEqual(3);
-    for (const u of w.used.values()) expect(u).toBeLessThanOrEqual(10);
+    const began = Date.now();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).gate(req)));
+    // 40 starts at one per 20 ms take at least 39 intervals, and no 200 ms anywhere holds more than 10
+    // (one more is allowed for a timer firing late at the window's edge).
+    expect(Date.now() - began).toBeGreaterThanOrEqual(39 * 20 - 5);
+    expect(maxInSlidingWindow(starts, 200)).toBeLessThanOrEqual(11);
+    expect(a.calls + b.calls).toBe(40);
   });
 
-  it('asks the store once per batch, not per request', async () => {
-    const w = sharedWindows();
-    const gate = new SubscriptionGate({ requests: 1000, perSeconds: 10, concurrency: 10 }, () => undefined, Date.now, w.lease);
+  it('places the store’s slots on the local clock when the two disagree', async () => {
+    const store = sharedPacing(60_000); // the database's clock is a minute ahead
+    const gate = new SubscriptionGate({ requests: 10, perSeconds: 1, concurrency: 10 }, () => undefined, Date.now, store.lease);
+    const began = Date.now();
+    await Promise.all(Array.from({ length: 5 }, () => gate.gate(async () => undefined)));
+    // Without the correction every slot would look a minute away and the requests would be rescheduled.
+    expect(Date.now() - began).toBeLessThan(1_500);
+  });
+
+  it('asks the store once per batch of slots, not per request', async () => {
+    const store = sharedPacing();
+    const gate = new SubscriptionGate({ requests: 1000, perSeconds: 1, concurrency: 10 }, () => undefined, Date.now, store.lease);
     await Promise.all(Array.from({ length: 100 }, () => gate.gate(async () => undefined)));
-    // 50 tokens per lease: 2 leases (a third only if the 10 s window turned over meanwhile).
-    expect(w.queries()).toBeLessThanOrEqual(3);
+    expect(store.queries()).toBe(1);
   });
 
-  it('reschedules when the window is exhausted for longer than a short wait', async () => {
-    const w = sharedWindows();
-    const gate = new SubscriptionGate({ requests: 1, perSeconds: 3600, concurrency: 1 }, () => undefined, Date.now, w.lease);
+  it('drops slots that passed unused instead of catching up in a burst', async () => {
+    const store = sharedPacing();
+    const gate = new SubscriptionGate({ requests: 10, perSeconds: 1, concurrency: 10 }, () => undefined, Date.now, store.lease);
+    await gate.gate(async () => undefined); // reserves 10 slots, uses the first
+    await new Promise((r) => setTimeout(r, 1_050)); // the other 9 pass
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 3 }, () => gate.gate(async () => void starts.push(Date.now()))));
+    expect(store.queries()).toBe(2);
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(2 * 100 - 5);
+  });
+
+  it('reschedules (PausedError at the slot) when the next slot is further away than a short wait, and keeps the slot', async () => {
+    const store = sharedPacing();
+    const gate = new SubscriptionGate({ requests: 1, perSeconds: 3600, concurrency: 1 }, () => undefined, Date.now, store.lease);
     await gate.gate(async () => 1);
-    await expect(gate.gate(async () => 1)).rejects.toBeInstanceOf(PausedError);
+    const first = await gate.gate(async () => 1).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(PausedError);
+    const second = await gate.gate(async () => 1).catch((e: unknown) => e);
+    expect((second as PausedError).until).toBe((first as PausedError).until);
+    expect(store.queries()).toBe(2);
   });
 
-  it('falls back to the per-process bucket when the lease fails', async () => {
+  it('paces per process when the store fails', async () => {
     const errors: unknown[] = [];
-    const gate = new SubscriptionGate({ requests: 5, perSeconds: 1, concurrency: 5 }, () => undefined, Date.now, async () => Promise.reject(new Error('db down')), (e) => errors.push(e));
-    expect(await gate.gate(async () => 42)).toBe(42);
+    const gate = new SubscriptionGate({ requests: 20, perSeconds: 1, concurrency: 5 }, () => undefined, Date.now, async () => Promise.reject(new Error('db down')), (e) => errors.push(e));
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 4 }, () => gate.gate(async () => void starts.push(Date.now()))));
     expect(errors.length).toBe(1);
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(3 * 50 - 5);
   });
 });

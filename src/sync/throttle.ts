@@ -8,12 +8,14 @@ import { ConnectorError } from '../connectors/types.js';
  * this process goes out before the Retry-After expires; the pause is also stored in the database
  * (see `onPause`) so other workers honour it.
  *
- * With a `lease` (the engine's: a row per subscription and window in the database), the rate is
- * shared by every process on the database: time is cut into fixed windows of `perSeconds` aligned on
- * the epoch, and the gate leases small batches of the window's `requests` (max(1, 5 %)) at a time;
- * a request only uses a token of the window it starts in, so in every window at most `requests`
- * requests start across all processes. An exhausted window waits for the next one. Without a lease
- * (or when the lease query fails) a per-process token bucket applies. Concurrency is per process.
+ * The rate is paced: request starts are at least `perSeconds / requests` apart, so no interval of
+ * `perSeconds` holds more than `requests` of them, wherever it starts (fixed windows let up to twice
+ * the limit through across a window boundary, and let a long window be spent in its first seconds).
+ * With a `lease` (the engine's: one row per subscription in the database, on the database's clock)
+ * the slots are shared by every process: a gate reserves about a second's worth at a time and starts
+ * each request at its slot. Slots that pass unused are dropped, never caught up in a burst. Without
+ * a lease (or while the lease query fails) the same pacing applies per process. Concurrency is per
+ * process.
  */
 export interface ThrottleSettings {
   requests: number;
@@ -33,35 +35,51 @@ export class PausedError extends Error {
   }
 }
 
-/** Leases up to `want` tokens of the window [start, end) shared by all processes; returns those granted. */
-export type RateLease = (windowStart: number, windowEnd: number, limit: number, want: number) => Promise<number>;
+/**
+ * Reserves `count` consecutive request slots `intervalMs` apart, after every slot reserved before
+ * (by any process) and not before the store's now. Returns the first slot and the store's clock
+ * (epoch ms), so the caller can place the slots on its own clock.
+ */
+export type SlotLease = (count: number, intervalMs: number) => Promise<{ firstAt: number; storeNow: number }>;
 
-/** Tokens leased at a time: 5 % of the window's limit, at least 1. */
-export const leaseSize = (limit: number): number => Math.max(1, Math.floor(limit * 0.05));
+/** Milliseconds between request starts. */
+export const pacingInterval = (settings: ThrottleSettings): number => (settings.perSeconds * 1000) / Math.max(1, settings.requests);
+
+/** Slots reserved at a time: about a second's worth, at least 1, at most the limit. */
+export const leaseSize = (settings: ThrottleSettings): number => Math.max(1, Math.min(Math.floor(settings.requests), Math.floor(1000 / pacingInterval(settings))));
+
+/** Waits shorter than this are not slept (a timer would add a millisecond or more). */
+const MIN_SLEEP_MS = 1;
+/** A timer firing this late (or one interval, if longer) is still on time: that much is ordinary. */
+const LATE_TOLERANCE_MS = 5;
 
 export class SubscriptionGate {
-  private tokens: number;
-  private lastRefill: number;
   private active = 0;
   private readonly waiters: Array<() => void> = [];
   /** Epoch ms before which no request may start. */
   pausedUntil = 0;
   calls = 0;
+  leases = 0;
+  /** Reserved slots not used yet: the next one (local clock) and how many. */
+  private nextSlot = 0;
+  private slotsLeft = 0;
+  private leasing: Promise<void> | null = null;
+  /** Epoch ms until which the lease failed and per-process pacing applies. */
+  private leaseDownUntil = 0;
+  /** Next free slot of the per-process pacing. */
+  private nextLocalSlot = 0;
 
   constructor(
     private settings: ThrottleSettings,
     private readonly onPause: (until: number, reason: string) => void,
     private readonly now: () => number = Date.now,
-    private readonly lease?: RateLease,
+    private readonly lease?: SlotLease,
     private readonly onLeaseError: (error: unknown) => void = () => undefined,
-  ) {
-    this.tokens = settings.requests;
-    this.lastRefill = now();
-  }
+  ) {}
 
   configure(settings: ThrottleSettings): void {
+    if (pacingInterval(settings) !== pacingInterval(this.settings)) this.slotsLeft = 0;
     this.settings = settings;
-    this.tokens = Math.min(this.tokens, settings.requests);
   }
 
   pause(until: number, reason: string): void {
@@ -83,52 +101,51 @@ export class SubscriptionGate {
     this.waiters.shift()?.();
   }
 
-  /** Window (start ms) the leased tokens belong to; tokens of an older window are dropped. */
-  private leaseWindow = -1;
-  private leased = 0;
-  private windowExhausted = false;
-  private leasing: Promise<void> | null = null;
-  /** Epoch ms until which the lease failed and the local bucket applies. */
-  private leaseDownUntil = 0;
-  leases = 0;
-
-  private takeToken(): Promise<void> {
-    return this.lease && this.now() >= this.leaseDownUntil ? this.takeSharedToken() : this.takeLocalToken();
+  private takeSlot(): Promise<void> {
+    return this.lease && this.now() >= this.leaseDownUntil ? this.takeSharedSlot() : this.takeLocalSlot();
   }
 
-  private async takeSharedToken(): Promise<void> {
-    const lease = this.lease as RateLease;
+  /**
+   * Consumes `slot` and waits for it; false when the wait ended more than an interval late (the
+   * event loop was busy, e.g. with embedded PostgreSQL work): starting then could bunch requests that
+   * were meant to be spread, so the caller takes another slot. A slot further away than a short wait
+   * is not consumed: the job is rescheduled for it (PausedError) and finds it again.
+   */
+  private async startAt(slot: number, consume: () => void): Promise<boolean> {
+    const wait = slot - this.now();
+    if (wait > MAX_INLINE_WAIT_MS) throw new PausedError(slot);
+    consume();
+    if (wait >= MIN_SLEEP_MS) await sleep(wait);
+    return this.now() - slot <= Math.max(pacingInterval(this.settings), LATE_TOLERANCE_MS);
+  }
+
+  private async takeSharedSlot(): Promise<void> {
+    const lease = this.lease as SlotLease;
     for (;;) {
+      const interval = pacingInterval(this.settings);
       const t = this.now();
-      const windowMs = this.settings.perSeconds * 1000;
-      const start = Math.floor(t / windowMs) * windowMs;
-      const end = start + windowMs;
-      if (start !== this.leaseWindow) {
-        this.leaseWindow = start;
-        this.leased = 0;
-        this.windowExhausted = false;
+      if (this.slotsLeft > 0 && this.nextSlot < t - interval) {
+        // Slots that passed unused are gone: using them now could start two requests closer than the interval.
+        const missed = Math.min(this.slotsLeft, Math.floor((t - interval - this.nextSlot) / interval) + 1);
+        this.slotsLeft -= missed;
+        this.nextSlot += missed * interval;
       }
-      if (this.leased >= 1) {
-        this.leased -= 1;
-        return;
-      }
-      if (this.windowExhausted) {
-        const wait = end - t;
-        // Long windows are not slept through inside a job: the job is rescheduled for the next window.
-        if (wait > MAX_INLINE_WAIT_MS) throw new PausedError(end);
-        await sleep(wait + 1);
+      if (this.slotsLeft > 0) {
+        const onTime = await this.startAt(this.nextSlot, () => {
+          this.nextSlot += interval;
+          this.slotsLeft -= 1;
+        });
+        if (onTime) return;
         continue;
       }
       // One lease in flight per gate; the other requests wait for it and look again.
       this.leasing ??= (async () => {
         try {
-          const limit = Math.max(1, Math.floor(this.settings.requests));
-          const granted = await lease(start, end, limit, leaseSize(limit));
+          const count = leaseSize(this.settings);
+          const { firstAt, storeNow } = await lease(count, interval);
           this.leases += 1;
-          if (this.leaseWindow === start) {
-            this.leased += granted;
-            if (granted === 0) this.windowExhausted = true;
-          }
+          this.nextSlot = firstAt + (this.now() - storeNow);
+          this.slotsLeft = count;
         } catch (error) {
           this.onLeaseError(error);
           this.leaseDownUntil = this.now() + 5_000;
@@ -140,21 +157,14 @@ export class SubscriptionGate {
       // Resume each waiter in its own turn of the event loop: a 429 answered to the first request the
       // lease let through is seen (and pauses the gate) before the next one checks the pause.
       await nextTurn();
-      if (this.now() < this.leaseDownUntil) return this.takeLocalToken();
+      if (this.now() < this.leaseDownUntil) return this.takeLocalSlot();
     }
   }
 
-  private async takeLocalToken(): Promise<void> {
+  private async takeLocalSlot(): Promise<void> {
     for (;;) {
-      const t = this.now();
-      const rate = this.settings.requests / (this.settings.perSeconds * 1000);
-      this.tokens = Math.min(this.settings.requests, this.tokens + (t - this.lastRefill) * rate);
-      this.lastRefill = t;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
-      }
-      await sleep(Math.ceil((1 - this.tokens) / rate));
+      const slot = Math.max(this.nextLocalSlot, this.now());
+      if (await this.startAt(slot, () => (this.nextLocalSlot = slot + pacingInterval(this.settings)))) return;
     }
   }
 
@@ -172,7 +182,7 @@ export class SubscriptionGate {
     await this.acquire();
     try {
       await this.waitPause();
-      await this.takeToken();
+      await this.takeSlot();
       await this.waitPause();
       this.calls += 1;
       try {
