@@ -157,6 +157,44 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Sample record:');
   });
 
+  it('starts an initialization, shows its progress, and cancels it', async () => {
+    for (let i = 0; i < 3000; i++) sys.records.insert('contact', { firstName: `Init${i}`, lastName: 'Bulk', email: `init${i}@example.com` });
+    sys.setFaults({ latencyMs: 400 }); // every page takes a while: the run is still going when we cancel
+    try {
+      await page.getByRole('link', { name: 'Subscriptions' }).click();
+      await page.getByRole('link', { name: 'Manage Browser CRM' }).click();
+      await page.getByRole('button', { name: 'Start initialization of contact' }).click();
+      const cancel = page.getByRole('button', { name: 'Cancel initialization of contact' });
+      await cancel.waitFor();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent()).toMatch(/running: \d+ \/ \d+ done/);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await cancel.click();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent()).toMatch(/^cancelled/);
+      expect(await cancel.isHidden()).toBe(true);
+      const runs = await api.t.db.query<{ state: string }>(`SELECT state FROM sync_runs WHERE subscription_id = $1`, [subscriptionId]);
+      expect(runs.rows.map((r) => r.state)).toEqual(['cancelled']);
+    } finally {
+      sys.setFaults({ latencyMs: 0 });
+    }
+  });
+
+  it('queues a manual sync of records by external id and says how many', async () => {
+    const rec = sys.records.insert('contact', { firstName: 'Manual', lastName: 'Sync', email: 'manual.sync@example.com' });
+    await page.getByRole('link', { name: 'Subscriptions' }).click();
+    await page.getByRole('link', { name: 'Manage Browser CRM' }).click();
+    const form = page.getByRole('form', { name: 'Sync records now' });
+    await form.getByRole('button', { name: 'Queue sync' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('at least one record id');
+    await form.getByLabel('Direction').selectOption('TO_HUB');
+    await form.getByLabel('Record ids').fill(`${rec.id}\n`);
+    await form.getByRole('button', { name: 'Queue sync' }).click();
+    await form.getByText('1 record queued.').waitFor();
+    const transfer = await eventually(async () => ((await call('GET', `/api/v1/transfers?status=success&externalId=${rec.id}`)).items as Array<{ hubId: string; trigger: string }>)[0], 'the manual transfer');
+    expect(transfer.trigger).toBe('manual');
+    const hub = await call('GET', `/api/v1/hub/Customer/records/${transfer.hubId}`);
+    expect(hub.data).toMatchObject({ FirstName: 'Manual', EmailAddress: 'manual.sync@example.com' });
+  });
+
   it('shows an error transfer naming record and field, and replays it after the data is fixed', async () => {
     const rec = sys.records.insert('contact', { firstName: 'Nomail', lastName: 'Person' });
     await call('POST', '/api/v1/sync/manual', { subscriptionId, direction: 'TO_HUB', entity: 'contact', externalIds: [rec.id] });

@@ -1,4 +1,4 @@
-// Subscriptions: list, create from a system's settings form, test connection, templates, initialization.
+// Subscriptions: list, create from a system's settings form, test connection, templates, initialization, manual sync.
 import { api } from '../api.js';
 import { add, badge, busy, clear, duration, field, h, select, statusBox, table, when } from '../dom.js';
 
@@ -56,7 +56,8 @@ export async function render(root, route, { go }) {
   const sub = subs.find((s) => s.id === id) ?? (await api('GET', `/subscriptions/${encodeURIComponent(id)}`));
   const detail = h('section', { class: 'card', 'aria-labelledby': 'sub-title' });
   add(root, detail);
-  const stop = renderDetail(detail, sub, known.find((k) => k.system === sub.system));
+  const { items: collections } = await api('GET', `/mapping-collections?subscriptionId=${encodeURIComponent(sub.id)}`);
+  const stop = renderDetail(detail, sub, known.find((k) => k.system === sub.system), collections);
   detail.querySelector('h3')?.focus();
   return stop;
 }
@@ -111,7 +112,14 @@ function createForm(known, onCreated) {
   return form;
 }
 
-function renderDetail(el, sub, system) {
+/** Entities of the subscription's enabled collections in one direction, once each, with their hub model. */
+function entitiesOf(collections, direction) {
+  const seen = new Map();
+  for (const c of collections) if (c.enabled && c.direction === direction && !seen.has(c.entity)) seen.set(c.entity, { name: c.entity, hubModel: c.hubModel });
+  return [...seen.values()];
+}
+
+function renderDetail(el, sub, system, collections) {
   const timers = new Set();
   const settings = Object.entries(sub.settings ?? {});
   const secretKeys = new Set((system?.settings ?? []).filter((s) => s.secret).map((s) => s.key));
@@ -177,14 +185,18 @@ function renderDetail(el, sub, system) {
     return button;
   };
 
-  // Initialization per entity
-  const entities = system?.entities ?? [];
+  // Initialization per entity that has a TO_HUB collection (nothing else can be initialized).
+  const entities = entitiesOf(collections, 'TO_HUB');
   const initRows = entities.map((entity) => {
     const progress = h('progress', { max: 1, value: 0, 'aria-label': `Initialization of ${entity.name}` });
     const text = h('span', { class: 'muted', role: 'status', 'aria-live': 'polite' }, 'Not started in this session.');
     const st = statusBox();
     const start = h('button', { type: 'button' }, `Start initialization of ${entity.name}`);
+    const cancel = h('button', { type: 'button', class: 'secondary', hidden: true }, `Cancel initialization of ${entity.name}`);
+    let runId = null;
     const show = (run) => {
+      runId = run.id;
+      cancel.hidden = run.state !== 'running' && run.state !== 'pending';
       const total = run.total ?? 0;
       if (run.total === null && run.state === 'running') {
         progress.removeAttribute('value'); // indeterminate until the system tells the total
@@ -216,7 +228,11 @@ function renderDetail(el, sub, system) {
         poll(run.id);
       }),
     );
-    return h('div', { class: 'card' }, h('div', { class: 'row' }, h('strong', {}, `${entity.name} → ${entity.hubModel}`), start), progress, text, st);
+    cancel.addEventListener('click', () => {
+      if (!runId || !window.confirm(`Cancel the initialization of ${entity.name}? Records already synced stay in the hub.`)) return;
+      busy(cancel, st, async () => show(await api('DELETE', `/subscriptions/${sub.id}/initializations/${runId}`)));
+    });
+    return h('div', { class: 'card' }, h('div', { class: 'row' }, h('strong', {}, `${entity.name} → ${entity.hubModel}`), h('div', { class: 'actions' }, start, cancel)), progress, text, st);
   });
 
   add(el, 
@@ -228,10 +244,47 @@ function renderDetail(el, sub, system) {
     templateStatus,
     h('h4', {}, 'Initialization'),
     h('p', { class: 'muted' }, 'Reads every record of an entity from the system and syncs it to the hub.'),
-    initRows.length ? initRows : h('p', { class: 'muted' }, 'This system has no entities.'),
+    initRows.length ? initRows : h('p', { class: 'muted' }, 'No enabled TO_HUB mapping collection yet: install the templates or create one.'),
+    h('h4', {}, 'Sync records now'),
+    collections.some((c) => c.enabled) ? manualSyncForm(sub, collections) : h('p', { class: 'muted' }, 'No enabled mapping collection yet.'),
   );
   return () => {
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
+}
+
+/** Manual sync: records by external id (system → hub) or by hub id (hub → system), queued at once. */
+function manualSyncForm(sub, collections) {
+  const directions = [
+    { value: 'TO_HUB', label: 'System → hub (external ids)' },
+    { value: 'FROM_HUB', label: 'Hub → system (hub ids)' },
+  ].filter((d) => entitiesOf(collections, d.value).length > 0);
+  const direction = field('Direction', select(directions));
+  const entity = field('Entity', h('select'));
+  const entitiesFor = () => entitiesOf(collections, direction.control.value);
+  const fillEntities = () => clear(entity.control, entitiesFor().map((e) => h('option', { value: e.name }, `${e.name} (${e.hubModel})`)));
+  direction.control.addEventListener('change', fillEntities);
+  fillEntities();
+  const ids = field('Record ids', h('textarea', { rows: 3, spellcheck: 'false' }), 'One per line or separated by commas: the ids in the system, or hub record ids for hub → system.');
+  const st = statusBox();
+  const submit = h('button', { type: 'submit' }, 'Queue sync');
+  const form = h('form', { class: 'card', 'aria-label': 'Sync records now' }, direction, entity, ids, h('div', { class: 'actions' }, submit), st);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const list = ids.control.value.split(/[\s,]+/).filter(Boolean);
+    if (list.length === 0) return st.error(new Error('Give at least one record id.'));
+    const toHub = direction.control.value === 'TO_HUB';
+    const hubModel = entitiesFor().find((e) => e.name === entity.control.value)?.hubModel;
+    return busy(submit, st, async () => {
+      const result = await api('POST', '/sync/manual', {
+        subscriptionId: sub.id,
+        direction: direction.control.value,
+        entity: entity.control.value,
+        ...(toHub ? { externalIds: list } : { hubIds: list, ...(hubModel ? { hubModel } : {}) }),
+      });
+      st.ok(`${result.enqueued} record${result.enqueued === 1 ? '' : 's'} queued. Follow them under Transfers & errors.`);
+    });
+  });
+  return form;
 }
