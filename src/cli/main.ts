@@ -21,4 +21,15 @@ registerSimulateCommand(program);
 registerWorkerCommand(program);
 registerSyncCommands(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Errors with a code are ours and say what to do: the message is enough; anything else keeps its stack.
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof Error && typeof code === 'string' && !code.startsWith('ERR_')) {
+    console.error(`junction: ${error.message} (${code})`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+}
