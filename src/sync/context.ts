@@ -170,7 +170,7 @@ export class SyncContext {
         },
         this.now,
         // The request rate is shared by every process on this database (see sync_rate_pacing).
-        (count, intervalMs) => reserveRateSlots(this.db, subscriptionId, count, intervalMs),
+        (count, intervalMs, maxWaitMs) => reserveRateSlots(this.db, subscriptionId, count, intervalMs, maxWaitMs),
         (e: unknown) => this.log.warn('could not reserve request slots; pacing per process for 5 s', { subscriptionId, error: String(e) }),
       );
       this.gates.set(subscriptionId, g);

@@ -53,19 +53,34 @@ export async function clearPause(q: Queryable, subscriptionId: string): Promise<
 
 /**
  * Reserves `count` request slots `intervalMs` apart for the subscription, after every slot reserved
- * before by any worker and not before the database's now; one statement, atomic under the row lock
- * of the upsert. Times are on the database's clock, so workers on other hosts agree.
+ * before by any worker and not before the database's now, if the first is at most `maxWaitMs` away;
+ * slots reserved at another interval (the throttle was changed) are forgotten. One statement, atomic
+ * under the row lock of the upsert. Times are on the database's clock, so workers on other hosts
+ * agree; `firstAt` is the first reserved slot, or the first free one when nothing was reserved.
  */
-export async function reserveRateSlots(q: Queryable, subscriptionId: string, count: number, intervalMs: number): Promise<{ firstAt: number; storeNow: number }> {
-  const { rows } = await q.query<{ next_ms: string; now_ms: string }>(
-    `WITH t AS (SELECT clock_timestamp() AS now, $2::float8 * $3::float8 * interval '1 millisecond' AS span)
-     INSERT INTO sync_rate_pacing AS p (subscription_id, next_at) SELECT $1, t.now + t.span FROM t
-     ON CONFLICT (subscription_id) DO UPDATE SET next_at = GREATEST(p.next_at, (SELECT now FROM t)) + (SELECT span FROM t)
-     RETURNING extract(epoch FROM next_at) * 1000 AS next_ms, extract(epoch FROM (SELECT now FROM t)) * 1000 AS now_ms`,
-    [subscriptionId, count, intervalMs],
+export async function reserveRateSlots(q: Queryable, subscriptionId: string, count: number, intervalMs: number, maxWaitMs: number): Promise<{ reserved: boolean; firstAt: number; storeNow: number }> {
+  const { rows } = await q.query<{ reserved_ms: string | null; free_ms: string | null; now_ms: string }>(
+    `WITH t AS (SELECT clock_timestamp() AS now),
+     r AS (
+       INSERT INTO sync_rate_pacing AS p (subscription_id, next_at, interval_ms)
+         SELECT $1, t.now + $2::float8 * $3::float8 * interval '1 millisecond', $3::float8 FROM t
+       ON CONFLICT (subscription_id) DO UPDATE
+         SET next_at = (CASE WHEN p.interval_ms = $3::float8 THEN GREATEST(p.next_at, (SELECT now FROM t)) ELSE (SELECT now FROM t) END)
+                       + $2::float8 * $3::float8 * interval '1 millisecond',
+             interval_ms = $3::float8
+         WHERE p.interval_ms <> $3::float8 OR p.next_at <= (SELECT now FROM t) + $4::float8 * interval '1 millisecond'
+       RETURNING next_at
+     )
+     SELECT (SELECT extract(epoch FROM next_at) * 1000 FROM r) AS reserved_ms,
+            (SELECT extract(epoch FROM next_at) * 1000 FROM sync_rate_pacing WHERE subscription_id = $1) AS free_ms,
+            extract(epoch FROM (SELECT now FROM t)) * 1000 AS now_ms`,
+    [subscriptionId, count, intervalMs, maxWaitMs],
   );
-  const row = rows[0] as { next_ms: string; now_ms: string };
-  return { firstAt: Number(row.next_ms) - count * intervalMs, storeNow: Number(row.now_ms) };
+  const row = rows[0] as { reserved_ms: string | null; free_ms: string | null; now_ms: string };
+  const storeNow = Number(row.now_ms);
+  if (row.reserved_ms !== null) return { reserved: true, firstAt: Number(row.reserved_ms) - count * intervalMs, storeNow };
+  // Nothing reserved: the outer query still sees the row as it was, i.e. the first free slot.
+  return { reserved: false, firstAt: row.free_ms === null ? storeNow : Number(row.free_ms), storeNow };
 }
 
 /** Moves a subscription's jobs that wait for a later start to now. */

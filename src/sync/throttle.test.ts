@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { leaseSize, pacingInterval, PausedError, SubscriptionGate, type SlotLease } from './throttle.js';
 
-/** An in-memory stand-in for sync_rate_pacing: the time after the last reserved slot, on a store clock `skewMs` ahead. */
+/** An in-memory stand-in for sync_rate_pacing (as reserveRateSlots): on a store clock `skewMs` ahead. */
 function sharedPacing(skewMs = 0) {
   let nextAt = 0;
+  let reservedAt = 0;
   let queries = 0;
-  const lease: SlotLease = async (count, intervalMs) => {
+  const lease: SlotLease = async (count, intervalMs, maxWaitMs) => {
     queries += 1;
     const storeNow = Date.now() + skewMs;
-    const firstAt = Math.max(nextAt, storeNow);
-    nextAt = firstAt + count * intervalMs;
-    return { firstAt, storeNow };
+    const free = reservedAt === intervalMs ? Math.max(nextAt, storeNow) : storeNow;
+    if (reservedAt === intervalMs && free > storeNow + maxWaitMs) return { reserved: false, firstAt: free, storeNow };
+    nextAt = free + count * intervalMs;
+    reservedAt = intervalMs;
+    return { reserved: true, firstAt: free, storeNow };
   };
   return { lease, queries: () => queries };
 }
@@ -77,15 +80,33 @@ describe('paced request rate', () => {
     expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(2 * 100 - 5);
   });
 
-  it('reschedules (PausedError at the slot) when the next slot is further away than a short wait, and keeps the slot', async () => {
+  it('reschedules (PausedError at the next free slot) when it is further than a short wait, holding no slot', async () => {
+    const store = sharedPacing();
+    const settings = { requests: 1, perSeconds: 3600, concurrency: 1 };
+    const a = new SubscriptionGate(settings, () => undefined, Date.now, store.lease);
+    const b = new SubscriptionGate(settings, () => undefined, Date.now, store.lease);
+    const began = Date.now();
+    await a.gate(async () => 1);
+    const first = (await a.gate(async () => 1).catch((e: unknown) => e)) as PausedError;
+    expect(first).toBeInstanceOf(PausedError);
+    expect(first.reason).toBe('rate');
+    expect(first.message).toContain('request rate allows its next request at');
+    expect(first.until).toBeGreaterThanOrEqual(began + 3_600_000 - 50);
+    // Another worker is told the same time: no slot was taken for the rescheduled job.
+    const other = (await b.gate(async () => 1).catch((e: unknown) => e)) as PausedError;
+    expect(Math.abs(other.until - first.until)).toBeLessThan(50);
+  });
+
+  it('forgets slots reserved at the old rate when the throttle changes', async () => {
     const store = sharedPacing();
     const gate = new SubscriptionGate({ requests: 1, perSeconds: 3600, concurrency: 1 }, () => undefined, Date.now, store.lease);
     await gate.gate(async () => 1);
-    const first = await gate.gate(async () => 1).catch((e: unknown) => e);
-    expect(first).toBeInstanceOf(PausedError);
-    const second = await gate.gate(async () => 1).catch((e: unknown) => e);
-    expect((second as PausedError).until).toBe((first as PausedError).until);
-    expect(store.queries()).toBe(2);
+    await expect(gate.gate(async () => 1)).rejects.toBeInstanceOf(PausedError);
+    gate.configure({ requests: 100, perSeconds: 1, concurrency: 1 });
+    const began = Date.now();
+    await gate.gate(async () => 1);
+    await gate.gate(async () => 1);
+    expect(Date.now() - began).toBeLessThan(1_000);
   });
 
   it('paces per process when the store fails', async () => {

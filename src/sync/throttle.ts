@@ -12,10 +12,11 @@ import { ConnectorError } from '../connectors/types.js';
  * `perSeconds` holds more than `requests` of them, wherever it starts (fixed windows let up to twice
  * the limit through across a window boundary, and let a long window be spent in its first seconds).
  * With a `lease` (the engine's: one row per subscription in the database, on the database's clock)
- * the slots are shared by every process: a gate reserves about a second's worth at a time and starts
- * each request at its slot. Slots that pass unused are dropped, never caught up in a burst. Without
- * a lease (or while the lease query fails) the same pacing applies per process. Concurrency is per
- * process.
+ * the slots are shared by every process: a gate reserves about a second's worth at a time, only when
+ * the first is at most a short wait away (a job that would wait longer is rescheduled without holding
+ * a slot another worker could use), and starts each request at its slot. Slots that pass unused are
+ * dropped, never caught up in a burst. Without a lease (or while the lease query fails) the same
+ * pacing applies per process. Concurrency is per process.
  */
 export interface ThrottleSettings {
   requests: number;
@@ -26,21 +27,28 @@ export interface ThrottleSettings {
 /** Longest pause a request waits for inside the gate; longer ones reschedule the job. */
 export const MAX_INLINE_WAIT_MS = 2_000;
 
-/** Thrown by the gate (no request sent) when the subscription is paused for longer than a short wait. */
+/**
+ * Thrown by the gate (no request sent) when the next request may only start after more than a short
+ * wait: the subscription is paused (429, quota), or its request rate's next slot is that far away.
+ */
 export class PausedError extends Error {
   readonly code = 'JCT_SYNC_PAUSED';
-  constructor(readonly until: number) {
-    super(`The subscription is paused until ${new Date(until).toISOString()}.`);
+  constructor(
+    readonly until: number,
+    readonly reason: 'paused' | 'rate' = 'paused',
+  ) {
+    super(reason === 'rate' ? `The subscription's request rate allows its next request at ${new Date(until).toISOString()}.` : `The subscription is paused until ${new Date(until).toISOString()}.`);
     this.name = 'PausedError';
   }
 }
 
 /**
  * Reserves `count` consecutive request slots `intervalMs` apart, after every slot reserved before
- * (by any process) and not before the store's now. Returns the first slot and the store's clock
- * (epoch ms), so the caller can place the slots on its own clock.
+ * (by any process) and not before the store's now, but only if the first is at most `maxWaitMs`
+ * away. Slots reserved under another interval do not hold back the new one. Times are epoch ms on
+ * the store's clock: the first slot when reserved, else the first free one; and the store's now.
  */
-export type SlotLease = (count: number, intervalMs: number) => Promise<{ firstAt: number; storeNow: number }>;
+export type SlotLease = (count: number, intervalMs: number, maxWaitMs: number) => Promise<{ reserved: boolean; firstAt: number; storeNow: number }>;
 
 /** Milliseconds between request starts. */
 export const pacingInterval = (settings: ThrottleSettings): number => (settings.perSeconds * 1000) / Math.max(1, settings.requests);
@@ -63,6 +71,10 @@ export class SubscriptionGate {
   /** Reserved slots not used yet: the next one (local clock) and how many. */
   private nextSlot = 0;
   private slotsLeft = 0;
+  /** End of the last reserved batch (local clock): a later batch never starts before it. */
+  private reservedUntil = 0;
+  /** First free shared slot when the store last declined to reserve (local clock). */
+  private nextFreeAt = 0;
   private leasing: Promise<void> | null = null;
   /** Epoch ms until which the lease failed and per-process pacing applies. */
   private leaseDownUntil = 0;
@@ -78,7 +90,13 @@ export class SubscriptionGate {
   ) {}
 
   configure(settings: ThrottleSettings): void {
-    if (pacingInterval(settings) !== pacingInterval(this.settings)) this.slotsLeft = 0;
+    if (pacingInterval(settings) !== pacingInterval(this.settings)) {
+      // Slots of the old rate no longer apply (the store drops them too when the interval differs).
+      this.slotsLeft = 0;
+      this.reservedUntil = 0;
+      this.nextFreeAt = 0;
+      this.nextLocalSlot = 0;
+    }
     this.settings = settings;
   }
 
@@ -107,13 +125,11 @@ export class SubscriptionGate {
 
   /**
    * Consumes `slot` and waits for it; false when the wait ended more than an interval late (the
-   * event loop was busy, e.g. with embedded PostgreSQL work): starting then could bunch requests that
-   * were meant to be spread, so the caller takes another slot. A slot further away than a short wait
-   * is not consumed: the job is rescheduled for it (PausedError) and finds it again.
+   * event loop was busy, e.g. with embedded PostgreSQL work): the slot's moment has passed, so the
+   * caller takes another one rather than start off the pace.
    */
   private async startAt(slot: number, consume: () => void): Promise<boolean> {
     const wait = slot - this.now();
-    if (wait > MAX_INLINE_WAIT_MS) throw new PausedError(slot);
     consume();
     if (wait >= MIN_SLEEP_MS) await sleep(wait);
     return this.now() - slot <= Math.max(pacingInterval(this.settings), LATE_TOLERANCE_MS);
@@ -138,14 +154,32 @@ export class SubscriptionGate {
         if (onTime) return;
         continue;
       }
+      if (this.nextFreeAt > t) {
+        // The store declined: its first free slot was further than a short wait. Reschedule the job,
+        // holding nothing another worker could use, or wait until the store will reserve it.
+        const wait = this.nextFreeAt - MAX_INLINE_WAIT_MS - t;
+        if (wait > MAX_INLINE_WAIT_MS) throw new PausedError(this.nextFreeAt, 'rate');
+        await sleep(Math.max(wait, LATE_TOLERANCE_MS));
+        this.nextFreeAt = 0;
+        continue;
+      }
       // One lease in flight per gate; the other requests wait for it and look again.
       this.leasing ??= (async () => {
         try {
           const count = leaseSize(this.settings);
-          const { firstAt, storeNow } = await lease(count, interval);
+          const sent = this.now();
+          const result = await lease(count, interval, MAX_INLINE_WAIT_MS);
+          // The store read its clock somewhere between send and receive: take the midpoint.
+          const offset = (sent + this.now()) / 2 - result.storeNow;
           this.leases += 1;
-          this.nextSlot = firstAt + (this.now() - storeNow);
+          if (interval !== pacingInterval(this.settings)) return; // the rate changed meanwhile: look again
+          if (!result.reserved) {
+            this.nextFreeAt = result.firstAt + offset;
+            return;
+          }
+          this.nextSlot = Math.max(result.firstAt + offset, this.reservedUntil);
           this.slotsLeft = count;
+          this.reservedUntil = this.nextSlot + count * interval;
         } catch (error) {
           this.onLeaseError(error);
           this.leaseDownUntil = this.now() + 5_000;
@@ -164,6 +198,8 @@ export class SubscriptionGate {
   private async takeLocalSlot(): Promise<void> {
     for (;;) {
       const slot = Math.max(this.nextLocalSlot, this.now());
+      // Not consumed: the rescheduled job finds it again.
+      if (slot - this.now() > MAX_INLINE_WAIT_MS) throw new PausedError(slot, 'rate');
       if (await this.startAt(slot, () => (this.nextLocalSlot = slot + pacingInterval(this.settings)))) return;
     }
   }
