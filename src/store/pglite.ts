@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inTransaction, type Db, type Queryable, type QueryResult } from './db.js';
 import { StoreError } from './errors.js';
@@ -27,15 +28,26 @@ function startParams(): string[] {
 /**
  * A new data folder is created (initdb) in a short-lived child process: initdb runs two more
  * PostgreSQL instances beside the real one and peaks near 750 MB, memory a long-running server
- * would otherwise keep as heap fragmentation for the rest of its life.
+ * would otherwise keep as heap fragmentation for the rest of its life. It is built in a sibling
+ * folder and renamed into place, so a crash halfway leaves no half-made database behind, and of two
+ * processes creating it at once one wins and the other uses its result.
  */
 async function createDataFolder(dataDir: string): Promise<void> {
   const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const script = `const { PGlite } = require(process.argv[1]); PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(e); process.exit(1); });`;
+  const building = `${dataDir}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await promisify(execFile)(process.execPath, ['-e', script, pglite, dataDir], { timeout: 120_000 });
+    await promisify(execFile)(process.execPath, ['-e', script, pglite, building], { timeout: 120_000 });
+    if (!existsSync(join(building, 'PG_VERSION'))) throw new Error('initdb finished without a PG_VERSION file');
+    try {
+      renameSync(building, dataDir); // replaces an empty folder; fails if another process got there first
+    } catch (err) {
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) throw err;
+    }
   } catch (err) {
     throw new StoreError('STORE_CREATE_FAILED', `Could not create the embedded database in ${dataDir}: ${(err as { stderr?: string }).stderr || String(err)}`);
+  } finally {
+    rmSync(building, { recursive: true, force: true });
   }
 }
 
@@ -58,8 +70,13 @@ function checkDataFolderVersion(dataDir: string): void {
 export async function openPglite(dataDir: string): Promise<Db> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
   if (!inMemory) {
-    mkdirSync(dataDir, { recursive: true });
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createDataFolder(dataDir);
+    mkdirSync(dirname(dataDir), { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+        throw new StoreError('STORE_CREATE_FAILED', `${dataDir} exists but holds no embedded database (no PG_VERSION file): move it aside or empty it, and start again.`);
+      }
+      await createDataFolder(dataDir);
+    }
     checkDataFolderVersion(dataDir);
   }
   const pg = await PGlite.create(inMemory ? undefined : dataDir, { startParams: startParams() });

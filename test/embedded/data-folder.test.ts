@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,19 @@ describe('embedded data folder', () => {
     expect(await setting(dir, 'fsync')).toBe('on');
     process.env.JUNCTION_PGLITE_SHARED_BUFFERS = '32MB';
     expect(await setting(dir, 'shared_buffers')).toBe('32MB');
+  });
+
+  it('ignores what a crashed creation left beside it, and refuses a folder that holds something else', async () => {
+    const dir = join(root, 'leftover');
+    mkdirSync(`${dir}.creating-1-dead`, { recursive: true });
+    writeFileSync(join(`${dir}.creating-1-dead`, 'PG_VERSION'), '18\n');
+    await (await openPglite(dir)).close();
+    expect(readdirSync(root).filter((f) => f.startsWith('leftover.creating-') && f !== 'leftover.creating-1-dead')).toEqual([]);
+
+    const junk = join(root, 'junk');
+    mkdirSync(junk);
+    writeFileSync(join(junk, 'notes.txt'), 'not a database');
+    await expect(openPglite(junk)).rejects.toMatchObject({ code: 'STORE_CREATE_FAILED', message: expect.stringContaining('holds no embedded database') });
   });
 
   it('refuses a folder made by another PostgreSQL major version, saying what to do', async () => {
