@@ -195,8 +195,9 @@ async function serverInit(records: number): Promise<{ rate: number; peakRssMb: n
     const { key } = await createApiKey(db, ids.tenantId, 'bench');
     await db.close();
 
+    const { DATABASE_URL: _embedded, ...env } = process.env; // embedded: never the PostgreSQL of the shell
     server = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
-      env: { ...process.env, JUNCTION_DATA_DIR: dir, JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: testSystems.url },
+      env: { ...env, JUNCTION_DATA_DIR: dir, JUNCTION_SECRET_KEY: SECRET, JUNCTION_TEST_SYSTEM_URL: testSystems.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const base = await new Promise<string>((resolve, reject) => {
@@ -207,6 +208,7 @@ async function serverInit(records: number): Promise<{ rate: number; peakRssMb: n
         if (url) resolve(url);
       });
       server?.once('exit', (code) => reject(new Error(`junction serve exited (${code}) before listening: ${out.slice(-500)}`)));
+      setTimeout(() => reject(new Error(`junction serve did not listen within 60 s: ${out.slice(-500)}`)), 60_000).unref();
     });
     // Start-up garbage (migrations, OpenAPI generation) goes at V8's idle-time collection, ~8 s after start.
     await new Promise((r) => setTimeout(r, 10_000));
@@ -215,12 +217,14 @@ async function serverInit(records: number): Promise<{ rate: number; peakRssMb: n
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string; state: string; errors: number; error?: string | null };
+      return (await res.json()) as { id: string; state: string; done?: number; errors: number; error?: string | null };
     };
     const started = performance.now();
     const run = await api('POST', `/subscriptions/${ids.a}/initializations`, { entity: 'contact' });
     let state = run;
+    const deadline = Date.now() + 30 * 60_000;
     while (state.state === 'running') {
+      if (Date.now() > deadline) throw new Error(`initialization still running after 30 min: ${state.done ?? '?'} done`);
       await new Promise((r) => setTimeout(r, 200));
       state = await api('GET', `/subscriptions/${ids.a}/initializations/${run.id}`);
     }
@@ -231,7 +235,9 @@ async function serverInit(records: number): Promise<{ rate: number; peakRssMb: n
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server?.once('exit', r));
       server.kill('SIGTERM');
+      const killer = setTimeout(() => server?.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(killer);
     }
     await testSystems.close();
     src.dispose();
