@@ -158,18 +158,19 @@ describe('web console in Chromium', () => {
   });
 
   it('starts an initialization, shows its progress, and cancels it', async () => {
-    for (let i = 0; i < 3000; i++) sys.records.insert('contact', { firstName: `Init${i}`, lastName: 'Bulk', email: `init${i}@example.com` });
-    sys.setFaults({ latencyMs: 400 }); // every page takes a while: the run is still going when we cancel
+    for (let i = 0; i < 5000; i++) sys.records.insert('contact', { firstName: `Init${i}`, lastName: 'Bulk', email: `init${i}@example.com` });
+    sys.setFaults({ latencyMs: 2_000 }); // every page takes a while: the run is still going when we cancel
     try {
       await page.getByRole('link', { name: 'Subscriptions' }).click();
       await page.getByRole('link', { name: 'Manage Browser CRM' }).click();
       await page.getByRole('button', { name: 'Start initialization of contact' }).click();
       const cancel = page.getByRole('button', { name: 'Cancel initialization of contact' });
       await cancel.waitFor();
-      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent()).toMatch(/running: \d+ \/ \d+ done/);
+      // Progress after the first page: done of total, rate, ETA.
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent(), { timeout: 15_000 }).toMatch(/^running: [1-9]\d* \/ 5\d{3} done \(\d+%\), 0 errors, [\d.]+\/s, ETA /);
       page.once('dialog', (dialog) => void dialog.accept());
       await cancel.click();
-      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent()).toMatch(/^cancelled/);
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /done/ }).first().textContent(), { timeout: 10_000 }).toMatch(/^cancelled/);
       expect(await cancel.isHidden()).toBe(true);
       const runs = await api.t.db.query<{ state: string }>(`SELECT state FROM sync_runs WHERE subscription_id = $1`, [subscriptionId]);
       expect(runs.rows.map((r) => r.state)).toEqual(['cancelled']);
@@ -189,8 +190,7 @@ describe('web console in Chromium', () => {
     await form.getByLabel('Record ids').fill(`${rec.id}\n`);
     await form.getByRole('button', { name: 'Queue sync' }).click();
     await form.getByText('1 record queued.').waitFor();
-    const transfer = await eventually(async () => ((await call('GET', `/api/v1/transfers?status=success&externalId=${rec.id}`)).items as Array<{ hubId: string; trigger: string }>)[0], 'the manual transfer');
-    expect(transfer.trigger).toBe('manual');
+    const transfer = await eventually(async () => ((await call('GET', `/api/v1/transfers?status=success&externalId=${rec.id}`)).items as Array<{ hubId: string; trigger: string }>).find((t) => t.trigger === 'manual'), 'the manual transfer');
     const hub = await call('GET', `/api/v1/hub/Customer/records/${transfer.hubId}`);
     expect(hub.data).toMatchObject({ FirstName: 'Manual', EmailAddress: 'manual.sync@example.com' });
   });

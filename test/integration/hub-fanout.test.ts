@@ -33,7 +33,7 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-const call = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
   const r = await app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
   return { status: r.statusCode, json: r.json() as Record<string, unknown> };
 };
@@ -88,8 +88,11 @@ describe(`hub writes through the API fan out on ${backend}`, () => {
       expect(deleted.status).toBe(200);
       await eventually(() => crm.records.get('contact', inCrm.id) === undefined, 20_000, 'contact deleted in the CRM');
       await sync.drain();
-      // The shop has no DELETE collection: its copy stays.
+      // The shop has no DELETE collection: its copy stays, untouched, and the transfer says why.
       expect(shop.records.get('contact', inShop.id)).toBeDefined();
+      expect(shop.stats.writes.get(inShop.id)).toMatchObject({ creates: 1, updates: 0, deletes: 0 });
+      const shopTransfers = await call('GET', `/api/v1/transfers?subscriptionId=${shopSub.json.id as string}&hubId=${created.json.id as string}`);
+      expect((shopTransfers.json.items as Array<{ status: string; action: string }>).map((t) => `${t.status}:${t.action}`).sort()).toEqual(['skipped:delete-not-synced', 'success:create']);
     } finally {
       crm.dispose();
       shop.dispose();

@@ -112,10 +112,13 @@ function createForm(known, onCreated) {
   return form;
 }
 
-/** Entities of the subscription's enabled collections in one direction, once each, with their hub model. */
+/** (entity, hub model) pairs of the subscription's enabled collections in one direction, once each. */
 function entitiesOf(collections, direction) {
   const seen = new Map();
-  for (const c of collections) if (c.enabled && c.direction === direction && !seen.has(c.entity)) seen.set(c.entity, { name: c.entity, hubModel: c.hubModel });
+  for (const c of collections) {
+    const key = `${c.entity}\u0000${c.hubModel}`;
+    if (c.enabled && c.direction === direction && !seen.has(key)) seen.set(key, { key, name: c.entity, hubModel: c.hubModel });
+  }
   return [...seen.values()];
 }
 
@@ -186,7 +189,7 @@ function renderDetail(el, sub, system, collections) {
   };
 
   // Initialization per entity that has a TO_HUB collection (nothing else can be initialized).
-  const entities = entitiesOf(collections, 'TO_HUB');
+  const entities = [...new Map(entitiesOf(collections, 'TO_HUB').map((e) => [e.name, e])).values()]; // the engine initializes an entity once
   const initRows = entities.map((entity) => {
     const progress = h('progress', { max: 1, value: 0, 'aria-label': `Initialization of ${entity.name}` });
     const text = h('span', { class: 'muted', role: 'status', 'aria-live': 'polite' }, 'Not started in this session.');
@@ -263,25 +266,25 @@ function manualSyncForm(sub, collections) {
   const direction = field('Direction', select(directions));
   const entity = field('Entity', h('select'));
   const entitiesFor = () => entitiesOf(collections, direction.control.value);
-  const fillEntities = () => clear(entity.control, entitiesFor().map((e) => h('option', { value: e.name }, `${e.name} (${e.hubModel})`)));
+  const fillEntities = () => clear(entity.control, entitiesFor().map((e) => h('option', { value: e.key }, `${e.name} (${e.hubModel})`)));
   direction.control.addEventListener('change', fillEntities);
   fillEntities();
-  const ids = field('Record ids', h('textarea', { rows: 3, spellcheck: 'false' }), 'One per line or separated by commas: the ids in the system, or hub record ids for hub → system.');
+  const ids = field('Record ids', h('textarea', { rows: 3, spellcheck: 'false' }), 'One per line: the ids in the system, or hub record ids for hub → system.');
   const st = statusBox();
   const submit = h('button', { type: 'submit' }, 'Queue sync');
   const form = h('form', { class: 'card', 'aria-label': 'Sync records now' }, direction, entity, ids, h('div', { class: 'actions' }, submit), st);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const list = ids.control.value.split(/[\s,]+/).filter(Boolean);
+    const list = ids.control.value.split('\n').map((id) => id.trim()).filter(Boolean);
     if (list.length === 0) return st.error(new Error('Give at least one record id.'));
     const toHub = direction.control.value === 'TO_HUB';
-    const hubModel = entitiesFor().find((e) => e.name === entity.control.value)?.hubModel;
+    const chosen = entitiesFor().find((e) => e.key === entity.control.value);
     return busy(submit, st, async () => {
       const result = await api('POST', '/sync/manual', {
         subscriptionId: sub.id,
         direction: direction.control.value,
-        entity: entity.control.value,
-        ...(toHub ? { externalIds: list } : { hubIds: list, ...(hubModel ? { hubModel } : {}) }),
+        ...(chosen ? { entity: chosen.name, hubModel: chosen.hubModel } : {}),
+        ...(toHub ? { externalIds: list } : { hubIds: list }),
       });
       st.ok(`${result.enqueued} record${result.enqueued === 1 ? '' : 's'} queued. Follow them under Transfers & errors.`);
     });
