@@ -166,7 +166,7 @@ export class SyncContext {
         (until, reason) => {
           if (reason === 'rate_limited') metrics.throttled.inc({ subscription: subscriptionId });
           // Other workers see the pause through the database; failures to store it are logged only.
-          setPause(this.db, subscriptionId, new Date(until), reason).catch((e: unknown) => this.log.warn('could not store pause', { error: String(e) }));
+          setPause(this.db, subscriptionId, new Date(until + this.dbClockOffset), reason).catch((e: unknown) => this.log.warn('could not store pause', { error: String(e) }));
         },
         this.now,
         // The request rate is shared by every process on this database (see sync_rate_pacing).
@@ -178,11 +178,29 @@ export class SyncContext {
     return g;
   }
 
-  /** Pulls pauses stored by other workers into the local gates. */
+  /**
+   * The database's clock minus this process's (ms) when they differ by more than a second, else 0.
+   * Start times of rescheduled jobs and pauses are compared with the database's now(), so they are
+   * shifted by it: a worker whose clock is behind would otherwise see them come back early.
+   */
+  private dbClockOffset = 0;
+  private clockMeasuredAt = -Infinity;
+
+  async measureDbClock(): Promise<void> {
+    const sent = this.now();
+    const { rows } = await this.db.query<{ ms: string }>('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms');
+    const offset = Number(rows[0]?.ms) - (sent + this.now()) / 2;
+    this.dbClockOffset = Math.abs(offset) > 1_000 ? offset : 0;
+    this.clockMeasuredAt = this.now();
+  }
+
+  /** Pulls pauses stored by other workers into the local gates (and, every minute, re-measures the database's clock). */
   async refreshPauses(): Promise<void> {
+    if (this.now() - this.clockMeasuredAt > 60_000) await this.measureDbClock();
     for (const p of await getPauses(this.db)) {
       const g = this.gate(p.subscriptionId);
-      if (p.until > g.pausedUntil) g.pausedUntil = p.until;
+      const until = p.until - this.dbClockOffset;
+      if (until > g.pausedUntil) g.pausedUntil = until;
     }
   }
 
@@ -232,6 +250,7 @@ export class SyncContext {
       for (const name of ALL_QUEUES) {
         if (!(await this.queue.getQueue(name))) await this.queue.createQueue(name).catch(() => undefined);
       }
+      await this.measureDbClock();
       this.queuesCreated = true;
     })().catch((error: unknown) => {
       this.queuesReady = null;
@@ -257,7 +276,7 @@ export class SyncContext {
       rows.push({
         name: j.queue,
         data: j.key !== undefined ? { ...j.data, key: j.key } : j.data,
-        ...(j.startAfter ? { startAfter: j.startAfter.toISOString() } : {}),
+        ...(j.startAfter ? { startAfter: new Date(j.startAfter.getTime() + this.dbClockOffset).toISOString() } : {}),
         expireInSeconds: this.options.jobExpireSeconds,
         retryLimit: 10,
         retryDelay: 5,
