@@ -26,6 +26,12 @@ const RunView = z.object({
 /** Manual sync, initializations and "test connection". */
 export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
   const ownSubscription = (tenantId: string, id: string) => getSubscription(app.deps.db, app.deps, tenantId, id);
+  /** The run, if it belongs to that subscription (a run id under another subscription is not found). */
+  const runOf = async (tenantId: string, subscriptionId: string, runId: string) => {
+    const run = await app.deps.sync.getInitialization(tenantId, runId);
+    if (run.subscriptionId !== subscriptionId) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${runId} on subscription ${subscriptionId}.`, { field: 'runId' });
+    return run;
+  };
 
   app.post(
     '/sync/manual',
@@ -84,19 +90,14 @@ export const syncRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/subscriptions/:id/initializations/:runId',
     { schema: { tags: ['sync'], summary: 'Progress of an initialization (done, total, rate, ETA)', params: RunParams, response: { 200: RunView } } },
-    async (request) => {
-      const run = await app.deps.sync.getInitialization(request.tenantId, request.params.runId);
-      if (run.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
-      return run;
-    },
+    async (request) => runOf(request.tenantId, request.params.id, request.params.runId),
   );
 
   app.delete(
     '/subscriptions/:id/initializations/:runId',
     { schema: { tags: ['sync'], summary: 'Cancel an initialization', params: RunParams, response: { 200: RunView } } },
     async (request) => {
-      const current = await app.deps.sync.getInitialization(request.tenantId, request.params.runId);
-      if (current.subscriptionId !== request.params.id) throw new SyncError('JCT_SYNC_NOT_FOUND', `No initialization run ${request.params.runId} on subscription ${request.params.id}.`, { field: 'runId' });
+      await runOf(request.tenantId, request.params.id, request.params.runId);
       return app.deps.sync.cancelInitialization(request.tenantId, request.params.runId);
     },
   );
