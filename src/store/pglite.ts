@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -80,32 +80,24 @@ export async function openPglite(dataDir: string): Promise<Db> {
     checkDataFolderVersion(dataDir);
   }
   const pg = await PGlite.create(inMemory ? undefined : dataDir, { startParams: startParams() });
-
-  const query = async <R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
-    const result = await pg.query<R>(text, params as unknown[] | undefined);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-  };
-
   return {
     kind: 'pglite',
     location: inMemory ? 'memory://' : dataDir,
-    query,
-    exec: async (text) => {
-      await pg.exec(text);
-    },
-    transaction: (work) =>
-      pg.transaction(async (tx) => {
-        const scoped: Queryable = inTransaction({
-          query: async <R>(text: string, params?: readonly unknown[]) => {
-            const result = await tx.query<R>(text, params as unknown[] | undefined);
-            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-          },
-          exec: async (text) => {
-            await tx.exec(text);
-          },
-        });
-        return work(scoped);
-      }),
+    ...queryable(pg),
+    transaction: (work) => pg.transaction(async (tx) => work(inTransaction(queryable(tx)))),
     close: () => pg.close(),
+  };
+}
+
+/** Junction's query surface over PGlite itself or one of its transactions. */
+function queryable(target: Pick<Transaction, 'query' | 'exec'>): Omit<Queryable, 'transaction'> {
+  return {
+    query: async <R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
+      const result = await target.query<R>(text, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    exec: async (text) => {
+      await target.exec(text);
+    },
   };
 }
