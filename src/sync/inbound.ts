@@ -164,7 +164,7 @@ export async function fanOut(
 }
 
 /** Runs the TO_HUB collection on a source record. */
-export async function mapInbound(ctx: SyncContext, loaded: LoadedCollection, subscriptionId: string, entity: string, externalId: string, data: Record<string, unknown>, settings: Record<string, unknown>): Promise<MappingResult> {
+async function mapInbound(ctx: SyncContext, loaded: LoadedCollection, subscriptionId: string, entity: string, externalId: string, data: Record<string, unknown>, settings: Record<string, unknown>): Promise<MappingResult> {
   const services = await ctx.services(ctx.db, subscriptionId);
   const r = loaded.compiled.map(data, { systemId: subscriptionId, recordRef: `${entity} ${externalId}`, services, variables: settings });
   return r instanceof Promise ? await r : r;

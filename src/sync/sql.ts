@@ -208,25 +208,6 @@ export async function inboundHashes(q: Queryable, subscriptionId: string, entity
   return new Map(rows.filter((r) => r.source_hash !== null).map((r) => [r.external_id, r.source_hash as string]));
 }
 
-export interface OutboundState {
-  externalId: string | null;
-  sentHash: string | null;
-  hubVersion: number | null;
-  claimToken: string | null;
-  claimedAt: number | null;
-}
-
-export async function getOutboundState(q: Queryable, subscriptionId: string, model: string, hubId: string, forUpdate = false): Promise<OutboundState | null> {
-  const { rows } = await q.query<{ external_id: string | null; sent_hash: string | null; hub_version: number | null; claim_token: string | null; claimed_at: Date | string | null }>(
-    `SELECT external_id, sent_hash, hub_version, claim_token, claimed_at FROM sync_outbound_state WHERE subscription_id = $1 AND model = $2 AND hub_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`,
-    [subscriptionId, model, hubId],
-  );
-  const r = rows[0];
-  return r
-    ? { externalId: r.external_id, sentHash: r.sent_hash, hubVersion: r.hub_version, claimToken: r.claim_token, claimedAt: r.claimed_at === null ? null : new Date(r.claimed_at).getTime() }
-    : null;
-}
-
 /**
  * Claims the right to create a hub record at a destination (one statement, committed before the
  * external call). Returns 'claimed', 'recover' (an earlier claim went stale: the create may have
@@ -249,11 +230,6 @@ export async function claimCreate(q: Queryable, subscriptionId: string, model: s
   return row.previous !== null && row.previous !== token ? 'recover' : 'claimed';
 }
 
-/** Inserts a link known to be new (a record Junction just created at the destination). */
-export async function insertLink(q: Queryable, l: { tenantId: string; subscriptionId: string; model: string; hubId: string; externalId: string }): Promise<void> {
-  await q.query('INSERT INTO external_links (tenant_id, subscription_id, model, hub_id, external_id) VALUES ($1, $2, $3, $4, $5)', [l.tenantId, l.subscriptionId, l.model, l.hubId, l.externalId]);
-}
-
 /** Everything an outbound job reads about its hub record in one query: the record, its link and outbound state in the destination. */
 export async function loadOutbound(
   q: Queryable,
@@ -274,15 +250,6 @@ export async function loadOutbound(
   const r = rows[0];
   if (!r) return { row: null, linkExternalId: null, sentHash: null };
   return { row: r, linkExternalId: (r.link_external_id as string | null) ?? null, sentHash: (r.sent_hash as string | null) ?? null };
-}
-
-export async function saveOutboundState(q: Queryable, s: { subscriptionId: string; model: string; hubId: string; externalId: string | null; sentHash: string; hubVersion: number }): Promise<void> {
-  await q.query(
-    `INSERT INTO sync_outbound_state (subscription_id, model, hub_id, external_id, sent_hash, hub_version) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (subscription_id, model, hub_id) DO UPDATE SET external_id = COALESCE(EXCLUDED.external_id, sync_outbound_state.external_id),
-       sent_hash = EXCLUDED.sent_hash, hub_version = EXCLUDED.hub_version, claim_token = NULL, claimed_at = NULL, updated_at = now()`,
-    [s.subscriptionId, s.model, s.hubId, s.externalId, s.sentHash, s.hubVersion],
-  );
 }
 
 export async function releaseClaim(q: Queryable, subscriptionId: string, model: string, hubId: string, token: string): Promise<void> {
@@ -539,12 +506,6 @@ export async function listTransfers(
     params,
   );
   return rows.map((r) => ({ ...toTransfer(r), cursorUs: Number(r.created_us) }));
-}
-
-export async function countTransfersByStatus(q: Queryable, tenantId: string, f: TransferFilter = {}): Promise<Record<string, number>> {
-  const { where, params } = transferWhere(tenantId, f);
-  const { rows } = await q.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM sync_transfers WHERE ${where} GROUP BY status`, params);
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 // ------------------------------------------------------------------ runs

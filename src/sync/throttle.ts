@@ -67,7 +67,6 @@ export class SubscriptionGate {
   /** Epoch ms before which no request may start. */
   pausedUntil = 0;
   calls = 0;
-  leases = 0;
   /** Reserved slots not used yet: the next one (local clock) and how many. */
   private nextSlot = 0;
   private slotsLeft = 0;
@@ -171,7 +170,6 @@ export class SubscriptionGate {
           const result = await lease(count, interval, MAX_INLINE_WAIT_MS);
           // The store read its clock somewhere between send and receive: take the midpoint.
           const offset = (sent + this.now()) / 2 - result.storeNow;
-          this.leases += 1;
           if (interval !== pacingInterval(this.settings)) return; // the rate changed meanwhile: look again
           if (!result.reserved) {
             this.nextFreeAt = result.firstAt + offset;
